@@ -1,0 +1,179 @@
+"""Plan -> artifacts: config files through their serializers, scripts through Jinja2 templates.
+
+Every value that came from the user reaches a script only through the ``q`` filter
+(``shlex.quote``) or inside a quoted heredoc whose delimiter cannot occur in the content.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+import tomlkit
+
+from . import __version__, edgecore, facts
+from .i18n import t
+from .plan import ConfigFile, RuntimePlan, download
+from .runtimes import containerd, docker
+from .selection import FIELD_BY_KEY, Selection, permalink_query
+from .serializers import serialise
+
+LANGUAGE = {"toml": "toml", "json": "json", "yaml": "yaml", "ini": "ini", "bash": "bash", "powershell": "powershell"}
+HEREDOC = "KUBEEDGE_EOF"
+
+
+@dataclass(frozen=True)
+class Artifact:
+    id: str
+    path: str  # relative; mirrors the node's filesystem for files, top level for scripts
+    language: str
+    title: str
+    content: str
+    node_path: str = ""  # absolute path on the node, "" for scripts and manifests
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "path": self.path, "language": self.language, "title": self.title,
+                "content": self.content}
+
+
+def relative(node_path: str) -> str:
+    if node_path.startswith("C:/"):
+        return node_path[3:]
+    return node_path.lstrip("/")
+
+
+def reproduce_command(sel: Selection) -> str:
+    parts = ["kubeedge-runtime", "generate"]
+    for key, value in permalink_query(sel).items():
+        parts.append(f"{FIELD_BY_KEY[key].flag}={shlex.quote(value)}")
+    return " ".join(parts)
+
+
+def header(sel: Selection, permalink: str) -> list[str]:
+    what = f"{sel.runtime} {sel.runtime_version}".strip()
+    lines = [
+        t(sel.lang, "header.generated", tool="kubeedge-runtime-configurator", version=__version__,
+          kubeedge=sel.kubeedge_version, runtime=what),
+        t(sel.lang, "header.reproduce", command=reproduce_command(sel)),
+    ]
+    if permalink:
+        lines.append(t(sel.lang, "header.permalink", permalink=permalink))
+    return lines
+
+
+def render_file(sel: Selection, f: ConfigFile, permalink: str) -> str:
+    hdr = header(sel, permalink) if f.comment else None
+    return serialise(f.fmt, f.data, hdr)
+
+
+# --- templates ------------------------------------------------------------------------------
+
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("kubeedge_runtime", "templates"),
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["q"] = lambda v: shlex.quote(str(v))
+    env.filters["toml"] = lambda v: tomlkit.item(v).as_string()
+    return env
+
+
+_ENV: jinja2.Environment | None = None
+
+
+def env() -> jinja2.Environment:
+    global _ENV
+    if _ENV is None:
+        _ENV = _env()
+    return _ENV
+
+
+def render_script(name: str, **context: Any) -> str:
+    text = env().get_template(name).render(**context)
+    return text
+
+
+def _messages(sel: Selection):
+    """``m('key', **params)`` inside templates: the message in the selection's language."""
+    return lambda key, **params: t(sel.lang, key, **params)
+
+
+def _embedded(content: str) -> str:
+    if any(line == HEREDOC for line in content.splitlines()):  # cannot happen with validated input
+        raise ValueError("heredoc delimiter inside content")
+    return content
+
+
+def build_artifacts(sel: Selection, plan: RuntimePlan, permalink: str) -> list[Artifact]:
+    m = _messages(sel)
+    files: list[tuple[ConfigFile, str]] = [(f, render_file(sel, f, permalink)) for f in plan.files]
+    manifests = [(f, render_file(sel, f, permalink)) for f in plan.manifests]
+    hdr = header(sel, permalink)
+    out: list[Artifact] = []
+
+    join_args = edgecore.keadm_args(sel, plan)
+    edgecore_yaml = None
+    edgecore_file = None
+    if sel.install_method == "binary":
+        path = edgecore.EDGECORE_YAML_WINDOWS if sel.windows else edgecore.EDGECORE_YAML
+        edgecore_file = ConfigFile("edgecore-config", path, "yaml", edgecore.edgecore_config(sel, plan),
+                                   "title.edgecore_yaml")
+        edgecore_yaml = render_file(sel, edgecore_file, permalink)
+
+    context = {
+        "sel": sel,
+        "plan": plan,
+        "facts": facts,
+        "m": m,
+        "header": hdr,
+        "files": [(f, _embedded(text)) for f, text in files],
+        "edgecore_yaml": _embedded(edgecore_yaml) if edgecore_yaml else None,
+        "edgecore_file": edgecore_file,
+        "join_args": join_args,
+        "heredoc": HEREDOC,
+        "downloads": {d.key: d for d in plan.downloads},
+        "downloads_keadm": download("keadm", sel.kubeedge_version, sel),
+        "downloads_edgecore": download("edgecore", sel.kubeedge_version, sel),
+        "ports": facts.PORTS,
+        "edgecore_unit": serialise("ini", edgecore.UNIT),
+        "edgecore_path": edgecore.EDGECORE_YAML,
+        "containerd_unit": serialise("ini", containerd.UNIT),
+        "docker_repo": serialise("ini", docker.yum_repo(sel)),
+        "join_command_lines": edgecore.bash_command_lines(sel, plan),
+        "ps_command_lines": edgecore.powershell_command_lines(sel, plan),
+    }
+    if sel.windows:
+        out.append(Artifact("install-steps", "install-steps.md", "markdown", m("title.windows_steps"),
+                            render_script("windows-steps.md.j2", **context)))
+    else:
+        out.append(Artifact("install", "install.sh", "bash", m("title.install_sh"),
+                            render_script("install.sh.j2", **context)))
+    if sel.install_method == "keadm":
+        if sel.windows:
+            out.append(Artifact("keadm-join", "keadm-join.ps1", "powershell", m("title.keadm_join"),
+                                render_script("keadm-join.ps1.j2", **context)))
+        else:
+            out.append(Artifact("keadm-join", "keadm-join.sh", "bash", m("title.keadm_join"),
+                                render_script("keadm-join.sh.j2", **context)))
+    else:
+        out.append(Artifact("edgecore-config", relative(edgecore_file.path), "yaml", m("title.edgecore_yaml"),
+                            edgecore_yaml, node_path=edgecore_file.path))
+    for f, text in files:
+        if not f.artifact:
+            continue
+        out.append(Artifact(f.id, relative(f.path), LANGUAGE[f.fmt], m(f.title), text, node_path=f.path))
+    if not sel.windows:
+        out.append(Artifact("verify", "verify.sh", "bash", m("title.verify_sh"),
+                            render_script("verify.sh.j2", **context)))
+    if "virtlet" in plan.script:
+        out.append(Artifact("vmruntime", "vmruntime.sh", "bash", m("title.vmruntime_sh"),
+                            render_script("vmruntime.sh.j2", **context)))
+    for f, text in manifests:
+        out.append(Artifact(f.id, f.path, LANGUAGE[f.fmt], m(f.title), text))
+    return out

@@ -1,0 +1,139 @@
+"""kubeedge-runtime: generate | schema | check. Exit 0 ok, 1 selection errors, 2 usage errors."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+from . import __version__
+from .core import generate
+from .formstate import form_state
+from .i18n import t
+from .selection import FIELDS, LANGS
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # usage errors: exit 2, no traceback
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _add_fields(p: argparse.ArgumentParser) -> None:
+    for f in FIELDS:
+        if f.key == "lang":
+            continue
+        p.add_argument(f.flag, dest=f.key, metavar="VALUE", help=t("en", f"field.{f.key}.help"))
+    p.add_argument("--from", dest="from_file", metavar="FILE", help="selection as JSON or YAML (flags win)")
+    p.add_argument("--lang", choices=LANGS, help="language of messages and output comments")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="kubeedge-runtime", description="Container runtime setup for KubeEdge edge nodes.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    gen = sub.add_parser("generate", help="write the artifacts for a selection")
+    _add_fields(gen)
+    out = gen.add_mutually_exclusive_group()
+    out.add_argument("--output", metavar="DIR", help="write every artifact at DIR/<path>")
+    out.add_argument("--format", choices=["json", "text"], default="text",
+                     help="json: one JSON object on stdout; text: the artifacts one after another")
+    chk = sub.add_parser("check", help="diagnostics only")
+    _add_fields(chk)
+    chk.add_argument("--format", choices=["json", "text"], default="text")
+    sch = sub.add_parser("schema", help="the form definition and state as JSON")
+    _add_fields(sch)
+    return parser
+
+
+def _load_file(path: str) -> dict[str, Any]:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except OSError as exc:
+        raise SystemExit(_usage_error(f"cannot read {path}: {exc.strerror}"))
+    try:
+        if path.endswith((".yaml", ".yml")):
+            import yaml
+
+            data = yaml.safe_load(text)
+        else:
+            data = json.loads(text)
+    except Exception as exc:  # noqa: BLE001 - any parse error is a usage error
+        raise SystemExit(_usage_error(f"{path} is not valid {'YAML' if path.endswith(('yaml', 'yml')) else 'JSON'}:"
+                                      f" {exc}"))
+    if not isinstance(data, dict):
+        raise SystemExit(_usage_error(f"{path} must hold a mapping of selection fields"))
+    return data
+
+
+def _usage_error(message: str) -> int:
+    print(f"kubeedge-runtime: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _raw(args: argparse.Namespace) -> dict[str, Any]:
+    raw: dict[str, Any] = _load_file(args.from_file) if args.from_file else {}
+    for f in FIELDS:
+        value = getattr(args, f.key, None)
+        if value is not None:
+            raw[f.key] = value
+    return raw
+
+
+def _print_diagnostics(result, stream) -> None:
+    for d in result.diagnostics_json():
+        field = f" [{d['field']}]" if d["field"] else ""
+        print(f"{d['severity']}: {d['code']}{field}: {d['message']}", file=stream)
+
+
+def _write_output(result, directory: str) -> None:
+    root = os.path.abspath(directory)
+    for a in result.artifacts:
+        dest = os.path.abspath(os.path.join(root, a.path))
+        if not dest.startswith(root + os.sep):  # paths come from the core; never escape DIR
+            raise SystemExit(_usage_error(f"refusing to write outside {directory}: {a.path}"))
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        with open(dest, "w", encoding="utf-8", newline="") as fh:
+            fh.write(a.content)
+        if a.language == "bash":
+            os.chmod(dest, 0o755)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        raw = _raw(args)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    if args.command == "schema":
+        json.dump(form_state(raw), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    result = generate(raw)
+    as_json = getattr(args, "format", "text") == "json"
+    if args.command == "check":
+        if as_json:
+            payload = {"selection": result.to_json()["selection"], "diagnostics": result.diagnostics_json()}
+            json.dump(payload, sys.stdout, ensure_ascii=False, indent=2)
+            sys.stdout.write("\n")
+        else:
+            _print_diagnostics(result, sys.stdout)
+        return 0 if result.ok else 1
+    if not result.ok:
+        _print_diagnostics(result, sys.stderr)
+        return 1
+    if as_json:
+        json.dump(result.to_json(), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    elif args.output:
+        _write_output(result, args.output)
+        _print_diagnostics(result, sys.stderr)
+    else:
+        for a in result.artifacts:
+            sys.stdout.write(f"==> {a.path} <==\n{a.content}\n")
+        _print_diagnostics(result, sys.stderr)
+    return 0

@@ -1,0 +1,285 @@
+"""Every caveat as a rule: a selection in, diagnostics with stable codes out.
+
+Errors block generation and name the field to change. Warnings and infos accompany output that
+already avoids the problem, saying why. Each rule asks the facts tables; the codes are listed in
+``CODES`` (the troubleshooting page and the catalog parity test read it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Callable
+
+from packaging.version import Version
+
+from . import facts
+from .diagnostics import Diagnostic, error, info, warning
+from .selection import DOCKERSHIM, Selection
+
+Rule = Callable[[Selection], list[Diagnostic]]
+RULES: list[Rule] = []
+
+
+def rule(fn: Rule) -> Rule:
+    RULES.append(fn)
+    return fn
+
+
+def _ke(sel: Selection, key: str):
+    return facts.KUBEEDGE.get(key, sel.kubeedge_version)
+
+
+def _rv(sel: Selection) -> Version | None:
+    if sel.runtime_version in ("", DOCKERSHIM):
+        return None
+    return Version(sel.runtime_version)
+
+
+def _uses_containerd(sel: Selection) -> bool:
+    return sel.runtime in ("containerd", "kata")
+
+
+# --- platform ---------------------------------------------------------------------------------
+
+@rule
+def windows(sel: Selection) -> list[Diagnostic]:
+    """Windows edge nodes: containerd only, amd64 only, edgecore >= 1.15, keadm join >= 1.16."""
+    if not sel.windows:
+        return []
+    out = []
+    if sel.runtime != "containerd":
+        out.append(error("windows-runtime", "runtime", {"runtime": sel.runtime}))
+    if sel.arch != "amd64":
+        out.append(error("windows-arch", "arch", {"arch": sel.arch}))
+    if not _ke(sel, "edgecore.windows"):
+        out.append(error("windows-kubeedge-version", "kubeedge_version", {"min": "1.15"}))
+    elif sel.install_method == "keadm" and not _ke(sel, "keadm.windows_join"):
+        out.append(error("windows-keadm-version", "install_method", {"min": "1.16"}))
+    if not out:
+        out.append(info("windows-no-cgroupdriver", None, {}))
+    return out
+
+
+@rule
+def arch_support(sel: Selection) -> list[Diagnostic]:
+    """Builds that do not exist for an architecture (release assets per runtime)."""
+    if sel.arch != "arm" or sel.windows:
+        return []
+    if _uses_containerd(sel) and sel.runtime == "containerd":
+        return [warning("containerd-arm-distro", "arch", {})]
+    if sel.runtime in ("cri-o", "kata", "virtlet") or (sel.runtime == "docker" and sel.runtime_version != DOCKERSHIM):
+        component = {"cri-o": "CRI-O", "kata": "Kata Containers", "virtlet": "Virtlet (vmruntime)",
+                     "docker": "cri-dockerd"}[sel.runtime]
+        return [error("arch-unsupported", "arch", {"component": component, "arch": sel.arch})]
+    return []
+
+
+# --- runtime versions -------------------------------------------------------------------------
+
+@rule
+def containerd_cri_v1(sel: Selection) -> list[Diagnostic]:
+    """KubeEdge >= 1.15 speaks CRI v1 only; containerd < 1.6 cannot serve it (CHANGELOG-1.15)."""
+    if _uses_containerd(sel) and _ke(sel, "cri_v1_required") and not facts.CONTAINERD.has(
+            "cri_v1", sel.runtime_version):
+        return [error("containerd-too-old", "runtime_version", {"version": sel.runtime_version, "min": "1.6"})]
+    return []
+
+
+@rule
+def dockershim(sel: Selection) -> list[Diagnostic]:
+    """dockershim left with v1.14: Docker needs cri-dockerd from then on (#4843, #5087)."""
+    if sel.runtime != "docker":
+        return []
+    if sel.runtime_version == DOCKERSHIM:
+        if not _ke(sel, "dockershim"):
+            return [error("dockershim-removed", "runtime_version", {"version": sel.kubeedge_version})]
+        return [warning("dockershim-deprecated", "runtime_version", {})]
+    return [info("cri-dockerd-remote", None, {})]
+
+
+@rule
+def isulad(sel: Selection) -> list[Diagnostic]:
+    """iSulad: CRI v1 build, systemd-cgroup only from 2.1.6, stream port vs edged 10350, known issues."""
+    if sel.runtime != "isulad":
+        return []
+    out = []
+    if sel.cgroup_driver == "systemd" and not facts.ISULAD.has("systemd_cgroup", sel.runtime_version):
+        out.append(error("isulad-systemd-cgroup", "cgroup_driver", {"version": sel.runtime_version, "min": "2.1.6"}))
+    port = int(sel.isulad_stream_port)
+    reserved = {p: name for name, p in facts.PORTS.items()}
+    if port in reserved:
+        out.append(error("isulad-stream-port", "isulad_stream_port", {"port": port}))
+    if _ke(sel, "cri_v1_required"):
+        out.append(warning("isulad-cri-v1-build", "runtime_version", {}))
+    if sel.os != "openeuler":
+        out.append(warning("isulad-not-packaged", "os", {"os": sel.os}))
+    out.append(warning("isulad-exec-ws", None, {}))
+    out.append(info("isulad-runc", None, {}))
+    return out
+
+
+@rule
+def crio(sel: Selection) -> list[Diagnostic]:
+    """CRI-O: version skew with vendored k8s; keadm pod-uid bug with CRI-O > 1.29.2 (#5955)."""
+    if sel.runtime != "cri-o":
+        return []
+    out = []
+    rv = _rv(sel)
+    if sel.install_method == "keadm" and facts.CRIO.has("pod_uid_required", sel.runtime_version) and _ke(
+            sel, "bug.keadm_crio_pod_uid"):
+        fixed = facts.FIX_RELEASES["bug.keadm_crio_pod_uid"].get(sel.kubeedge_minor, "1.20.0")
+        out.append(error("crio-pod-uid", "runtime_version",
+                         {"version": sel.runtime_version, "kubeedge": sel.kubeedge_version, "fixed": fixed,
+                          "max": "1.29.2"}))
+    if _ke(sel, "bug.keadm_crio_namespace") and sel.install_method == "keadm":
+        out.append(warning("crio-namespace", "kubeedge_version", {}))
+    k8s = next(r.vendored_k8s for r in facts.KUBEEDGE_RELEASES if r.minor == sel.kubeedge_minor)
+    if rv is not None and abs(rv.minor - Version(k8s).minor) > 1:
+        out.append(warning("crio-version-skew", "runtime_version",
+                           {"crio": f"{rv.major}.{rv.minor}", "k8s": k8s}))
+    if sel.cgroup_driver == "cgroupfs":
+        out.append(info("crio-conmon-pod", "cgroup_driver", {}))
+    return out
+
+
+@rule
+def containerd_notes(sel: Selection) -> list[Diagnostic]:
+    """containerd: CRI disabled in packaged configs; 1.x imports replace whole plugin tables;
+    2.0.0-2.0.6 / 2.1.0-2.1.4 defaults lack SystemdCgroup (FACTS.md §4, §8.1)."""
+    if not _uses_containerd(sel) or sel.windows:
+        return []
+    out = [info("containerd-cri-disabled", None, {})]
+    if not facts.CONTAINERD.has("imports_deep_merge", sel.runtime_version):
+        out.append(info("containerd-imports-replace", None, {"version": sel.runtime_version}))
+    if facts.CONTAINERD.has("default_config_lacks_systemdcgroup", sel.runtime_version):
+        out.append(warning("containerd-default-no-systemdcgroup", "runtime_version",
+                           {"version": sel.runtime_version}))
+    return out
+
+
+@rule
+def kata(sel: Selection) -> list[Diagnostic]:
+    """Kata: RuntimeClass handler; untrusted_workload_runtime gone in containerd 2.0."""
+    if sel.runtime != "kata":
+        return []
+    out = [info("kata-multitenancy", None, {})]
+    if sel.kata_mode == "untrusted" and not facts.CONTAINERD.has("untrusted_workload_runtime", sel.runtime_version):
+        out.append(error("kata-untrusted-removed", "kata_mode", {"version": sel.runtime_version}))
+    return out
+
+
+@rule
+def virtlet(sel: Selection) -> list[Diagnostic]:
+    """Virtlet: unmaintained, Docker-based setup script with a :latest staging image, endpoint unconfirmed."""
+    if sel.runtime != "virtlet":
+        return []
+    return [warning("virtlet-unmaintained", "runtime", {}),
+            warning("virtlet-endpoint", None, {"endpoint": facts.VIRTLET.get("socket", "0")})]
+
+
+# --- cgroup driver ----------------------------------------------------------------------------
+
+@rule
+def cgroup(sel: Selection) -> list[Diagnostic]:
+    """The driver is written on both sides; keadm v1.12.0-4 / 1.13.0-2 / 1.14.0-2 fail with systemd (#5063)."""
+    if sel.windows:
+        return []
+    out = []
+    if sel.cgroup_driver == "systemd" and sel.install_method == "keadm" and _ke(
+            sel, "bug.keadm_systemd_copy_resources"):
+        fixed = facts.FIX_RELEASES["bug.keadm_systemd_copy_resources"][sel.kubeedge_minor]
+        out.append(error("keadm-systemd-bug", "kubeedge_version",
+                         {"version": sel.kubeedge_version, "fixed": fixed}))
+    out.append(info("cgroup-driver-both-sides", "cgroup_driver", {"driver": sel.cgroup_driver}))
+    return out
+
+
+# --- images and mirrors -----------------------------------------------------------------------
+
+@rule
+def images(sel: Selection) -> list[Diagnostic]:
+    """The pause image the runtime uses is the runtime's own setting (#5358, #5943)."""
+    out = [info("sandbox-image-runtime-key", "sandbox_image", {"image": sel.sandbox_image})]
+    if sel.image_mirror and sel.install_method == "keadm":
+        out.append(info("image-repository-scope", "image_mirror", {"mirror": sel.image_mirror}))
+    return out
+
+
+# --- keadm / edgecore -------------------------------------------------------------------------
+
+@rule
+def keadm(sel: Selection) -> list[Diagnostic]:
+    """keadm join specifics: explicit --kubeedge-version, --set repeatability, hub protocol gate."""
+    out = []
+    if sel.install_method == "keadm":
+        out.append(info("kubeedge-version-explicit", "kubeedge_version", {"version": sel.kubeedge_version}))
+        if not sel.cloudcore:
+            out.append(info("cloudcore-from-env", "cloudcore", {}))
+        if _ke(sel, "keadm.flag.set") and not _ke(sel, "keadm.set_repeatable"):
+            out.append(info("keadm-set-single", None, {"version": sel.kubeedge_version}))
+        if sel.hub_protocol == "quic" and not _ke(sel, "keadm.flag.hub_protocol"):
+            out.append(error("hub-protocol-version", "hub_protocol", {"min": "1.16"}))
+        out.append(info("keadm-clean-dir", None, {}))
+    else:
+        layout = _ke(sel, "edged.layout")
+        if layout == "tailored_with_deprecated":
+            out.append(info("edged-deprecated-keys", None, {}))
+        elif layout == "tailored":
+            out.append(info("edged-old-keys-ignored", None, {}))
+        if not sel.cloudcore:
+            out.append(error("cloudcore-required", "cloudcore", {}))
+        if not sel.token:
+            out.append(info("token-from-env", "token", {}))
+    if sel.cloudcore:
+        port = int(sel.cloudcore.rsplit(":", 1)[1])
+        expected = facts.PORTS["cloudhub_quic" if sel.hub_protocol == "quic" else "cloudhub_websocket"]
+        if port != expected and port in facts.PORTS.values():
+            out.append(warning("cloudcore-port", "cloudcore", {"port": port, "expected": expected,
+                                                               "protocol": sel.hub_protocol}))
+    if sel.token:
+        out.append(warning("token-in-output", "token", {}))
+    out.append(info("kubelet-must-not-run", None, {}))
+    return out
+
+
+@rule
+def cni(sel: Selection) -> list[Diagnostic]:
+    """CNI binaries and a conflist must exist before join for containerd, cri-dockerd, iSulad (#5394)."""
+    if sel.windows or sel.runtime == "cri-o":
+        return []
+    return [info("cni-required", "cni_subnet", {"subnet": sel.cni_subnet, "arch": sel.arch})]
+
+
+def evaluate(sel: Selection) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    for r in RULES:
+        out.extend(r(sel))
+    return out
+
+
+def runtime_version_conflicts(sel: Selection, candidate: str) -> str:
+    """The first error code a candidate runtime version would raise (used to pick defaults)."""
+    trial = replace(sel, runtime_version=candidate)
+    for r in (containerd_cri_v1, dockershim, crio, kata):
+        for d in r(trial):
+            if d.severity == "error" and d.field == "runtime_version":
+                return d.code
+    return ""
+
+
+# Every code the core can emit, grouped for the troubleshooting page (selection.py adds the input ones).
+INPUT_CODES = ["unknown-field", "field-not-applicable", "invalid-choice", "unknown-kubeedge-version",
+               "unknown-runtime-version", "invalid.image", "invalid.registry", "invalid.url", "invalid.hostport",
+               "invalid.node_name", "invalid.token", "invalid.labels", "invalid.cidr", "invalid.port"]
+CODES = INPUT_CODES + [
+    "windows-runtime", "windows-arch", "windows-kubeedge-version", "windows-keadm-version", "windows-no-cgroupdriver",
+    "containerd-arm-distro", "arch-unsupported", "containerd-too-old", "dockershim-removed", "dockershim-deprecated",
+    "cri-dockerd-remote", "isulad-systemd-cgroup", "isulad-stream-port", "isulad-cri-v1-build",
+    "isulad-not-packaged", "isulad-exec-ws", "isulad-runc", "crio-pod-uid", "crio-namespace", "crio-version-skew",
+    "crio-conmon-pod", "containerd-cri-disabled", "containerd-imports-replace", "containerd-default-no-systemdcgroup",
+    "kata-multitenancy", "kata-untrusted-removed", "virtlet-unmaintained", "virtlet-endpoint", "keadm-systemd-bug",
+    "cgroup-driver-both-sides", "sandbox-image-runtime-key", "image-repository-scope", "kubeedge-version-explicit",
+    "cloudcore-from-env", "keadm-set-single", "hub-protocol-version", "keadm-clean-dir", "edged-deprecated-keys",
+    "edged-old-keys-ignored", "cloudcore-required", "token-from-env", "cloudcore-port", "token-in-output", "kubelet-must-not-run",
+    "cni-required",
+]

@@ -1,0 +1,133 @@
+"""containerd: a drop-in under /etc/containerd/conf.d (config version 2 for 1.x, 3 for 2.x).
+
+The drop-in is preferred so the user's config.toml is kept; ``config.toml`` is the complete file
+for a node without one. Keys come from ``facts.CONTAINERD_KEYS`` for the file's version.
+"""
+
+from __future__ import annotations
+
+from .. import facts
+from ..plan import ConfigFile, RuntimePlan, cni_files, download, set_path
+from ..selection import Selection
+
+DROPIN_DIR = "/etc/containerd/conf.d"
+DROPIN = DROPIN_DIR + "/99-kubeedge.toml"
+MAIN = "/etc/containerd/config.toml"
+CERTS_DIR = "/etc/containerd/certs.d"
+WINDOWS_MAIN = "C:/Program Files/containerd/config.toml"
+RUNC_TYPE = "io.containerd.runc.v2"
+
+
+def settings(sel: Selection, extra_runtimes: dict | None = None, untrusted: dict | None = None,
+             version: int | None = None) -> dict:
+    """The CRI settings for this selection, as the nested tables of the chosen config version."""
+    version = version or facts.CONTAINERD.get("config_version", sel.runtime_version)
+    keys = facts.CONTAINERD_KEYS[version]
+    tree: dict = {"version": version}
+    set_path(tree, keys["sandbox_image"], sel.sandbox_image)
+    if not sel.windows:
+        # runtime_type must be repeated: in 1.x an imported table replaces the default runc entry.
+        set_path(tree, keys["runc_runtime_type"], RUNC_TYPE)
+        set_path(tree, keys["systemd_cgroup"], sel.cgroup_driver == "systemd")
+    if sel.image_mirror and not sel.windows:
+        set_path(tree, keys["registry_config_path"], CERTS_DIR)
+    for name, table in (extra_runtimes or {}).items():
+        set_path(tree, keys["runtimes"] + (name,), table)
+    if untrusted:
+        set_path(tree, keys["untrusted_workload_runtime"], untrusted)
+    return tree
+
+
+def main_file(version: int) -> dict:
+    """The main config.toml for a node without one: only the version and the drop-in import."""
+    return {"version": version, "imports": [DROPIN_DIR + "/*.toml"]}
+
+
+def hosts_toml(sel: Selection) -> ConfigFile:
+    """Pull docker.io images through the mirror, falling back to Docker Hub (containerd docs/hosts.md)."""
+    data = {
+        "server": "https://registry-1.docker.io",
+        "host": {f"https://{sel.image_mirror}": {"capabilities": ["pull", "resolve"]}},
+    }
+    return ConfigFile("containerd-hosts", CERTS_DIR + "/docker.io/hosts.toml", "toml", data, "title.containerd_hosts")
+
+
+def flatten(tree: dict, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], str, object]]:
+    """(table path, key, value) for every scalar below ``plugins`` (install.sh edits 1.x files in place)."""
+    out = []
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            out.extend(flatten(value, prefix + (key,)))
+        elif prefix:
+            out.append((prefix, key, value))
+    return out
+
+
+def table_header(path: tuple[str, ...]) -> str:
+    return ".".join(p if p.replace("_", "").isalnum() else f'"{p}"' for p in path)
+
+
+def base_plan(sel: Selection, name: str, tree: dict, v2_tree: dict | None = None) -> RuntimePlan:
+    """``v2_tree``: the same settings as config version 2, for 2.x nodes whose main file is version 2."""
+    version = sel.runtime_version
+    if sel.windows:
+        files = [ConfigFile("containerd-config", WINDOWS_MAIN, "toml", tree, "title.containerd_windows")]
+        return RuntimePlan(name, facts.CONTAINERD.get("socket.windows", version), ["containerd"], files=files,
+                           script={"config_version": tree["version"]})
+    files = [
+        ConfigFile("containerd-dropin", DROPIN, "toml", tree, "title.containerd_dropin", apply="containerd-dropin"),
+        ConfigFile("containerd-config", MAIN, "toml", {**main_file(tree["version"])}, "title.containerd_main",
+                   apply="containerd-main"),
+    ]
+    if v2_tree is not None:
+        files.append(ConfigFile("containerd-dropin-v2", DROPIN, "toml", v2_tree, "title.containerd_dropin",
+                                apply="containerd-dropin-v2", artifact=False))
+    if sel.image_mirror:
+        files.append(hosts_toml(sel))
+    files.extend(cni_files(sel))
+    downloads = [download("cni", facts.CNI.get("plugins_version", "0"), sel)]
+    if sel.arch in facts.DOWNLOADS["containerd"].arches:
+        downloads.insert(0, download("containerd", version, sel))
+        downloads.insert(1, download("runc", facts.RUNC_VERSION, sel))
+    plan = RuntimePlan(
+        name, facts.CONTAINERD.get("socket", version), ["containerd"], files=files, downloads=downloads,
+        packages={"apt": ["containerd"], "dnf": ["containerd"]},
+        needs_cni=True,
+        script={
+            "config_version": tree["version"],
+            "deep_merge": facts.CONTAINERD.has("imports_deep_merge", version),
+            "dropin_version_gate": facts.CONTAINERD.has("dropin_version_gate", version),
+            "cri_plugin": facts.CONTAINERD_KEYS[tree["version"]]["cri_plugin"],
+            "minor": ".".join(version.split(".")[:2]),
+            "inplace": [(table_header(t), k, v) for t, k, v in flatten(tree)],
+        },
+    )
+    plan.checks = [
+        {"kind": "socket", "endpoint": plan.endpoint},
+        {"kind": "containerd-cri"},
+        {"kind": "containerd-dump", "needle": sel.sandbox_image, "what": "sandbox_image"},
+        {"kind": "containerd-dump", "needle": "SystemdCgroup = " + ("true" if sel.cgroup_driver == "systemd"
+                                                                     else "false"), "what": "SystemdCgroup"},
+    ]
+    return plan
+
+
+def plan(sel: Selection) -> RuntimePlan:
+    return base_plan(sel, "containerd", settings(sel), v2_form(sel))
+
+
+def v2_form(sel: Selection, **kwargs) -> dict | None:
+    if sel.windows or facts.CONTAINERD.get("config_version", sel.runtime_version) == 2:
+        return None
+    return settings(sel, version=2, **kwargs)
+
+
+UNIT = {
+    "Unit": {"Description": "containerd container runtime", "Documentation": "https://containerd.io",
+             "After": "network.target dbus.service"},
+    "Service": {"ExecStartPre": "-/sbin/modprobe overlay", "ExecStart": "/usr/local/bin/containerd",
+                "Type": "notify", "Delegate": "yes", "KillMode": "process", "Restart": "always",
+                "RestartSec": "5", "LimitNPROC": "infinity", "LimitCORE": "infinity", "TasksMax": "infinity",
+                "OOMScoreAdjust": "-999"},
+    "Install": {"WantedBy": "multi-user.target"},
+}  # containerd/containerd@v2.3.4:containerd.service

@@ -1,0 +1,92 @@
+"""Docker Engine with cri-dockerd (KubeEdge v1.14+), or the built-in dockershim (v1.12-v1.13).
+
+``daemon.json`` keys are merged into the user's file. cri-dockerd gets its pause image and CNI
+flags from a systemd drop-in, so a packaged unit stays untouched.
+"""
+
+from __future__ import annotations
+
+from .. import facts
+from ..plan import ConfigFile, RuntimePlan, cni_files, download
+from ..selection import DOCKERSHIM, Selection
+
+DAEMON_JSON = "/etc/docker/daemon.json"
+UNIT_DIR = "/etc/systemd/system"
+CRI_DOCKERD_BIN = "/usr/local/bin/cri-dockerd"
+
+
+def daemon_json(sel: Selection) -> dict:
+    data: dict = {"exec-opts": [f"native.cgroupdriver={sel.cgroup_driver}"]}
+    if sel.image_mirror:
+        data["registry-mirrors"] = [f"https://{sel.image_mirror}"]
+    return data
+
+
+def cri_dockerd_exec(sel: Selection) -> list[str]:
+    return [
+        CRI_DOCKERD_BIN,
+        "--container-runtime-endpoint", "fd://",
+        f"--pod-infra-container-image={sel.sandbox_image}",
+        "--network-plugin=cni",
+        f"--cni-bin-dir={facts.CNI.get('bin_dir', '0')}",
+        f"--cni-conf-dir={facts.CNI.get('conf_dir', '0')}",
+    ]
+
+
+def units(sel: Selection) -> list[ConfigFile]:
+    """cri-dockerd's upstream units (packaging/systemd), with our flags in ExecStart."""
+    service = {
+        "Unit": {"Description": "CRI Interface for Docker Application Container Engine",
+                 "After": "network-online.target firewalld.service docker.service",
+                 "Wants": "network-online.target", "Requires": "cri-docker.socket"},
+        "Service": {"Type": "notify", "ExecStart": " ".join(cri_dockerd_exec(sel)),
+                    "ExecReload": "/bin/kill -s HUP $MAINPID", "TimeoutSec": "0", "RestartSec": "2",
+                    "Restart": "always", "StartLimitBurst": "3", "StartLimitInterval": "60s",
+                    "LimitNOFILE": "infinity", "LimitNPROC": "infinity", "LimitCORE": "infinity",
+                    "TasksMax": "infinity", "Delegate": "yes", "KillMode": "process"},
+        "Install": {"WantedBy": "multi-user.target"},
+    }
+    socket = {
+        "Unit": {"Description": "CRI Docker Socket for the API", "PartOf": "cri-docker.service"},
+        "Socket": {"ListenStream": "%t/cri-dockerd.sock", "SocketMode": "0660", "SocketUser": "root",
+                   "SocketGroup": "docker"},
+        "Install": {"WantedBy": "sockets.target"},
+    }
+    return [
+        ConfigFile("cri-docker-service", UNIT_DIR + "/cri-docker.service", "ini", service, "title.cri_docker_service"),
+        ConfigFile("cri-docker-socket", UNIT_DIR + "/cri-docker.socket", "ini", socket, "title.cri_docker_socket"),
+    ]
+
+
+def plan(sel: Selection) -> RuntimePlan:
+    files = [ConfigFile("docker-daemon", DAEMON_JSON, "json", daemon_json(sel), "title.docker_daemon",
+                        apply="json-merge", comment=False)]
+    packages = {"apt": ["docker.io"], "dnf": ["docker-ce"], "openeuler": ["docker"]}
+    if sel.runtime_version == DOCKERSHIM:
+        p = RuntimePlan("docker", facts.CRI_DOCKERD.get("dockershim_socket", "0"), ["docker"], files=files,
+                        packages=packages, script={"dockershim": True})
+        p.checks = [{"kind": "docker-cgroup", "driver": sel.cgroup_driver}]
+        return p
+    files += units(sel)
+    files += cni_files(sel)
+    p = RuntimePlan(
+        "docker", facts.CRI_DOCKERD.get("socket", "0"), ["docker", "cri-docker.socket", "cri-docker"],
+        files=files, packages=packages, needs_cni=True,
+        downloads=[download("cri-dockerd", sel.runtime_version, sel), download("cni", facts.CNI.get(
+            "plugins_version", "0"), sel)],
+        script={"dockershim": False},
+    )
+    p.checks = [
+        {"kind": "docker-cgroup", "driver": sel.cgroup_driver},
+        {"kind": "socket", "endpoint": p.endpoint},
+    ]
+    return p
+
+
+def yum_repo(sel: Selection) -> dict:
+    """Docker CE's repository for the dnf family (download.docker.com/linux/<centos|rhel>)."""
+    distro = "rhel" if sel.os == "rhel" else "centos"
+    return {"docker-ce-stable": {
+        "name": "Docker CE Stable - $basearch",
+        "baseurl": f"https://download.docker.com/linux/{distro}/$releasever/$basearch/stable",
+        "enabled": "1", "gpgcheck": "1", "gpgkey": f"https://download.docker.com/linux/{distro}/gpg"}}

@@ -1,0 +1,46 @@
+"""iSulad: keys merged into /etc/isulad/daemon.json.
+
+CRI v1 must be switched on (KubeEdge >= 1.15), CNI keys set, the pause image set explicitly
+(iSulad's own default is ``pause-<arch>:3.0``), and the CRI stream port moved off 10350, which
+edged's read-only server uses. ``systemd-cgroup`` exists only from iSulad 2.1.6.
+"""
+
+from __future__ import annotations
+
+from .. import facts
+from ..plan import ConfigFile, RuntimePlan, cni_files, download
+from ..selection import Selection
+
+DAEMON_JSON = "/etc/isulad/daemon.json"
+
+
+def daemon_json(sel: Selection) -> dict:
+    version = sel.runtime_version
+    data: dict = {
+        "pod-sandbox-image": sel.sandbox_image,
+        "network-plugin": "cni",
+        "cni-bin-dir": facts.CNI.get("bin_dir", "0"),
+        "cni-conf-dir": facts.CNI.get("conf_dir", "0"),
+        "websocket-server-listening-port": int(sel.isulad_stream_port),
+    }
+    if facts.ISULAD.has("enable_cri_v1", version):
+        data["enable-cri-v1"] = True
+    if facts.ISULAD.has("systemd_cgroup", version):
+        data["systemd-cgroup"] = sel.cgroup_driver == "systemd"
+    if sel.image_mirror:
+        data["registry-mirrors"] = [sel.image_mirror]
+    return data
+
+
+def plan(sel: Selection) -> RuntimePlan:
+    files = [ConfigFile("isulad-daemon", DAEMON_JSON, "json", daemon_json(sel), "title.isulad_daemon",
+                        apply="json-merge", comment=False)]
+    files += cni_files(sel)
+    p = RuntimePlan("isulad", facts.ISULAD.get("socket", "0"), ["isulad"], files=files,
+                    packages={"openeuler": ["iSulad"]}, needs_cni=True,
+                    downloads=[download("cni", facts.CNI.get("plugins_version", "0"), sel)])
+    p.checks = [
+        {"kind": "socket", "endpoint": p.endpoint},
+        {"kind": "port-owner", "port": sel.isulad_stream_port, "owner": "isulad"},
+    ]
+    return p

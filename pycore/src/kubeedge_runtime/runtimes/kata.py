@@ -1,0 +1,63 @@
+"""Kata Containers: a containerd runtime handler ``kata`` plus a RuntimeClass and a test pod.
+
+The legacy ``io.kubernetes.cri.untrusted-workload`` annotation works only through containerd 1.x's
+``untrusted_workload_runtime`` (removed in 2.0; rules.py refuses that mode there).
+"""
+
+from __future__ import annotations
+
+from .. import facts
+from ..plan import ConfigFile, RuntimePlan, download
+from ..selection import Selection
+from . import containerd
+
+
+def handler_table() -> dict:
+    annotations = facts.KATA.get("pod_annotations", "0")
+    return {
+        "runtime_type": facts.KATA.get("runtime_type", "0"),
+        "privileged_without_host_devices": True,
+        "pod_annotations": list(annotations),
+        "container_annotations": list(annotations),
+    }
+
+
+def plan(sel: Selection) -> RuntimePlan:
+    handler = facts.KATA.get("handler", "0")
+    untrusted = {"runtime_type": facts.KATA.get("runtime_type", "0")} if sel.kata_mode == "untrusted" else None
+    extra = {"extra_runtimes": {handler: handler_table()}, "untrusted": untrusted}
+    p = containerd.base_plan(sel, "kata", containerd.settings(sel, **extra), containerd.v2_form(sel, **extra))
+    p.downloads.append(download("kata", facts.KATA.get("release", "0"), sel))
+    runtime_class = {
+        "apiVersion": "node.k8s.io/v1",
+        "kind": "RuntimeClass",
+        "metadata": {"name": handler},
+        "handler": handler,
+    }
+    pod: dict = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "kata-test"},
+        "spec": {
+            "containers": [{"name": "nginx", "image": _workload_image(sel)}],
+        },
+    }
+    if sel.kata_mode == "untrusted":
+        pod["metadata"]["annotations"] = {"io.kubernetes.cri.untrusted-workload": "true"}
+    else:
+        pod["spec"]["runtimeClassName"] = handler
+    if sel.node_name:
+        pod["spec"]["nodeName"] = sel.node_name
+    if sel.kata_mode != "untrusted":
+        p.manifests.append(ConfigFile("kata-runtimeclass", "manifests/runtimeclass-kata.yaml", "yaml",
+                                      runtime_class, "title.kata_runtimeclass"))
+    p.manifests.append(ConfigFile("kata-test-pod", "manifests/kata-test-pod.yaml", "yaml", pod, "title.kata_pod"))
+    p.script["kata_handler"] = handler
+    p.checks.append({"kind": "kata-check"})
+    return p
+
+
+def _workload_image(sel: Selection) -> str:
+    from ..selection import apply_mirror
+
+    return apply_mirror("nginx:stable", sel.image_mirror)

@@ -1,0 +1,60 @@
+"""Version gates: a fact table is a list of rows, each valid for a range of versions.
+
+A row's range is a PEP 440 specifier set (``">=1.16,<1.18"``); the first row whose range
+contains the version wins. Every row names its source (see FACTS.md). Code asks a table for a
+value; it never writes version ``if`` chains of its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str
+    versions: str  # PEP 440 specifier set; "" means every version
+    value: Any
+    source: str
+
+
+class Table:
+    """Rows indexed by key; ``get(key, version)`` returns the value in force for that version."""
+
+    def __init__(self, name: str, rows: list[Row]):
+        self.name = name
+        self.rows = rows
+        self._by_key: dict[str, list[tuple[SpecifierSet, Row]]] = {}
+        for row in rows:
+            self._by_key.setdefault(row.key, []).append((SpecifierSet(row.versions), row))
+
+    def keys(self) -> list[str]:
+        return list(self._by_key)
+
+    def row(self, key: str, version: str) -> Row | None:
+        v = Version(version)
+        for spec, row in self._by_key.get(key, ()):
+            if spec.contains(v, prereleases=True):
+                return row
+        return None
+
+    def get(self, key: str, version: str, default: Any = None) -> Any:
+        row = self.row(key, version)
+        return default if row is None else row.value
+
+    def has(self, key: str, version: str) -> bool:
+        """True when a row exists and its value is truthy (used for feature flags)."""
+        return bool(self.get(key, version, False))
+
+
+def parse_version(text: str) -> Version:
+    return Version(text.strip().lstrip("vV"))
+
+
+def minor_of(version: str) -> str:
+    v = Version(version)
+    return f"{v.major}.{v.minor}"
