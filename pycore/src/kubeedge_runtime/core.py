@@ -10,7 +10,7 @@ from . import __version__, rules, runtimes
 from .artifacts import Artifact, build_artifacts
 from .diagnostics import Diagnostic, has_errors
 from .i18n import t
-from .selection import Selection, parse, permalink_query
+from .selection import FIELD_BY_KEY, Selection, parse, permalink_query
 
 TOOL_NAME = "kubeedge-runtime-configurator"
 
@@ -51,7 +51,7 @@ class Result:
 
 def diagnostic_message(lang: str, d: Diagnostic) -> str:
     params = dict(d.params)
-    if d.field:
+    if d.field in FIELD_BY_KEY:
         params.setdefault("field_label", t(lang, f"field.{d.field}.label"))
     return t(lang, f"diag.{d.code}", **params)
 

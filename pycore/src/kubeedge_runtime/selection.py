@@ -199,7 +199,10 @@ def _is_ipv4(text: str) -> bool:
 
 
 def validate_image(text: str) -> tuple[str | None, str | None]:
-    if len(text) > 255 or not _IMAGE.match(text):
+    # as Docker parses it: the first component is a registry only with a '.', a ':' or "localhost"
+    first = text.split("/", 1)[0]
+    is_registry = "/" in text and ("." in first or ":" in first or first == "localhost")
+    if len(text) > 255 or not _IMAGE.match(text) or (not is_registry and first != first.lower()):
         return None, "invalid.image"
     return text, None
 
@@ -387,7 +390,9 @@ def parse(raw: dict[str, Any], *, compat_default: Callable[[Selection, str], str
 
     # plain choices
     for key in ("runtime", "install_method", "os", "arch", "hub_protocol", "kata_mode"):
-        if key in values:
+        if key in values and not FIELD_BY_KEY[key].applies(sel):
+            diags.append(warning("field-not-applicable", key, {"field": key}))
+        elif key in values:
             value = values[key].lower()
             options = FIELD_BY_KEY[key].options(sel)
             if value not in options:

@@ -1,0 +1,46 @@
+# The two commands of the README, and their helpers. Every target sets up what it needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+HOST ?= 127.0.0.1
+APT_PACKAGES := containerd shellcheck
+
+.PHONY: serve test setup apt wheel site clean
+
+# Set up everything, build the site and serve it on $(HOST):$(PORT).
+serve: site
+	@echo "Serving on http://$(HOST):$(PORT)/"
+	$(PY) -m http.server $(PORT) --bind $(HOST) --directory site
+
+# Set up everything and run every test.
+test: setup apt
+	$(PY) -m pytest -q tests
+
+setup: $(VENV)/.ready
+
+$(VENV)/.ready: pycore/pyproject.toml requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	$(PY) -m pip install -q -e pycore
+	touch $@
+
+# Debian packages the tests use for real (containerd runs as root in a temp dir).
+apt:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "apt-get install$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+wheel: setup
+	rm -rf dist
+	$(PY) -m build --wheel --outdir dist pycore
+
+site: wheel
+	$(PY) tools/build_site.py --wheel-dir dist --out site
+
+clean:
+	rm -rf $(VENV) dist site build pycore/build pycore/src/*.egg-info
