@@ -37,7 +37,7 @@ apt:
 
 wheel: setup
 	rm -rf dist
-	$(PY) -m build --wheel --outdir dist pycore
+	$(PY) -m build --wheel --no-isolation --outdir dist pycore
 
 site: wheel
 	$(PY) tools/build_site.py --wheel-dir dist --out site

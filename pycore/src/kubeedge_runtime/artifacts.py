@@ -17,7 +17,7 @@ from . import __version__, edgecore, facts
 from .i18n import t
 from .plan import ConfigFile, RuntimePlan, download
 from .runtimes import containerd, docker
-from .selection import FIELD_BY_KEY, Selection, permalink_query
+from .selection import DOCKERSHIM, FIELD_BY_KEY, Selection, permalink_query
 from .serializers import serialise
 
 LANGUAGE = {"toml": "toml", "json": "json", "yaml": "yaml", "ini": "ini", "bash": "bash", "powershell": "powershell"}
@@ -51,8 +51,20 @@ def reproduce_command(sel: Selection) -> str:
     return " ".join(parts)
 
 
+def runtime_display(sel: Selection) -> str:
+    """"CRI-O 1.27.8", "Docker Engine + cri-dockerd 0.4.3", "Kata Containers + containerd 2.3.4"."""
+    label = t(sel.lang, "option.runtime." + sel.runtime)
+    if sel.runtime_version == DOCKERSHIM:
+        return f"{label} (dockershim)"
+    if sel.runtime == "docker":
+        return f"{label} + cri-dockerd {sel.runtime_version}"
+    if sel.runtime == "kata":
+        return f"{label} + containerd {sel.runtime_version}"
+    return f"{label} {sel.runtime_version}".strip()
+
+
 def header(sel: Selection, permalink: str) -> list[str]:
-    what = f"{sel.runtime} {sel.runtime_version}".strip()
+    what = runtime_display(sel)
     lines = [
         t(sel.lang, "header.generated", tool="kubeedge-runtime-configurator", version=__version__,
           kubeedge=sel.kubeedge_version, runtime=what),
