@@ -120,3 +120,36 @@ def test_free_text_is_validated_or_safe(key, value):
     else:
         errors = [d for d in result.diagnostics if d.severity == "error"]
         assert all(d.field == key for d in errors)
+
+
+def test_every_runtime_method_minor_arch_combination(tmp_path):
+    """The whole matrix of the issue: errors, or artifacts that parse and scripts bash accepts."""
+    import subprocess
+
+    from kubeedge_runtime.selection import ARCHES, INSTALL_METHODS, RUNTIMES, kubeedge_minors
+
+    scripts = []
+    generated = 0
+    for runtime in RUNTIMES:
+        for method in INSTALL_METHODS:
+            for minor in kubeedge_minors():
+                for arch in ARCHES:
+                    raw = {"runtime": runtime, "install_method": method, "kubeedge_version": minor, "arch": arch,
+                           "cloudcore": "192.0.2.10:10000"}
+                    result = generate(raw)
+                    if not result.ok:
+                        assert not result.artifacts
+                        assert all(d.field for d in result.diagnostics if d.severity == "error")
+                        continue
+                    generated += 1
+                    for a in result.artifacts:
+                        if a.language in ("toml", "json", "yaml"):
+                            parse(a)
+                        elif a.language == "bash":
+                            scripts.append(a.content)
+    assert generated > 300  # most of the matrix is supported; errors are the documented exceptions
+    for i, text in enumerate(scripts):
+        (tmp_path / f"{i}.sh").write_text(text)
+    res = subprocess.run(["bash", "-c", 'for f in "$@"; do bash -n "$f" || echo "BAD $f"; done', "_",
+                          *sorted(str(p) for p in tmp_path.glob("*.sh"))], capture_output=True, text=True)
+    assert res.returncode == 0 and "BAD" not in res.stdout, res.stdout[-2000:] + res.stderr[-2000:]
