@@ -62,6 +62,8 @@ CASES = [
     ({"kubeedge_version": "1.13.2", "cgroup_driver": "systemd"}, "keadm-systemd-bug", "error", "kubeedge_version"),
     ({}, "cgroup-driver-both-sides", "info", "cgroup_driver"),
     ({}, "sandbox-image-runtime-key", "info", "sandbox_image"),
+    ({"runtime": "cri-o", "runtime_version": "1.30"}, "runtime-default-sandbox", "info", "sandbox_image"),
+    ({"runtime": "docker", "cgroup_driver": "cgroupfs"}, "docker-cgroup-default", "info", "cgroup_driver"),
     ({"image_mirror": "china"}, "image-repository-scope", "info", "image_mirror"),
     ({}, "kubeedge-version-explicit", "info", "kubeedge_version"),
     ({}, "cloudcore-from-env", "info", "cloudcore"),

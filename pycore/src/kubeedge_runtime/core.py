@@ -10,7 +10,7 @@ from . import __version__, rules, runtimes
 from .artifacts import Artifact, build_artifacts
 from .diagnostics import Diagnostic, has_errors
 from .i18n import t
-from .selection import FIELD_BY_KEY, Selection, parse, permalink_query
+from .selection import FIELD_BY_KEY, RUNTIMES, Selection, parse, permalink_query
 
 TOOL_NAME = "kubeedge-runtime-configurator"
 
@@ -51,6 +51,8 @@ class Result:
 
 def diagnostic_message(lang: str, d: Diagnostic) -> str:
     params = dict(d.params)
+    if params.get("runtime") in RUNTIMES:
+        params["runtime"] = t(lang, f"option.runtime.{params['runtime']}")
     if d.field in FIELD_BY_KEY:
         params.setdefault("field_label", t(lang, f"field.{d.field}.label"))
     return t(lang, f"diag.{d.code}", **params)

@@ -138,7 +138,7 @@ def crio(sel: Selection) -> list[Diagnostic]:
         out.append(warning("crio-version-skew", "runtime_version",
                            {"crio": f"{rv.major}.{rv.minor}", "k8s": k8s}))
     if sel.cgroup_driver == "cgroupfs":
-        out.append(info("crio-conmon-pod", "cgroup_driver", {}))
+        out.append(info("crio-conmon-pod", "cgroup_driver", {"default": facts.CRIO.get("default_cgroup_manager", "0")}))
     return out
 
 
@@ -190,16 +190,39 @@ def cgroup(sel: Selection) -> list[Diagnostic]:
         fixed = facts.FIX_RELEASES["bug.keadm_systemd_copy_resources"][sel.kubeedge_minor]
         out.append(error("keadm-systemd-bug", "kubeedge_version",
                          {"version": sel.kubeedge_version, "fixed": fixed}))
-    out.append(info("cgroup-driver-both-sides", "cgroup_driver", {"driver": sel.cgroup_driver}))
+    out.append(info("cgroup-driver-both-sides", "cgroup_driver",
+                    {"driver": sel.cgroup_driver, "default": _ke(sel, "default.cgroup_driver")}))
+    if sel.runtime in ("docker", "virtlet"):
+        out.append(info("docker-cgroup-default", "cgroup_driver", {
+            "v1": facts.DOCKER.get("default_cgroup_driver.cgroup_v1", "0"),
+            "v2": facts.DOCKER.get("default_cgroup_driver.cgroup_v2", "0"), "driver": sel.cgroup_driver}))
     return out
 
 
 # --- images and mirrors -----------------------------------------------------------------------
 
+def runtime_default_sandbox(sel: Selection) -> str:
+    """The pause image the runtime would pull if its own setting were left alone."""
+    if _uses_containerd(sel):
+        return facts.CONTAINERD.get("default_sandbox_image", sel.runtime_version, "")
+    if sel.runtime == "cri-o":
+        return facts.CRIO.get("default_pause_image", sel.runtime_version, "")
+    if sel.runtime == "docker" and sel.runtime_version != DOCKERSHIM:
+        return facts.CRI_DOCKERD.get("default_pause_image", sel.runtime_version, "")
+    if sel.runtime == "isulad":
+        return facts.ISULAD.get("default_sandbox_image", sel.runtime_version, "")
+    return ""
+
+
 @rule
 def images(sel: Selection) -> list[Diagnostic]:
     """The pause image the runtime uses is the runtime's own setting (#5358, #5943)."""
     out = [info("sandbox-image-runtime-key", "sandbox_image", {"image": sel.sandbox_image})]
+    default = runtime_default_sandbox(sel)
+    if default and default != sel.sandbox_image:
+        out.append(info("runtime-default-sandbox", "sandbox_image",
+                        {"runtime": sel.runtime, "version": sel.runtime_version, "default": default,
+                         "image": sel.sandbox_image}))
     if sel.image_mirror and sel.install_method == "keadm":
         out.append(info("image-repository-scope", "image_mirror", {"mirror": sel.image_mirror}))
     return out
@@ -278,7 +301,7 @@ CODES = INPUT_CODES + [
     "isulad-not-packaged", "isulad-exec-ws", "isulad-runc", "crio-pod-uid", "crio-namespace", "crio-version-skew",
     "crio-conmon-pod", "containerd-cri-disabled", "containerd-imports-replace", "containerd-default-no-systemdcgroup",
     "kata-multitenancy", "kata-untrusted-removed", "virtlet-unmaintained", "virtlet-endpoint", "keadm-systemd-bug",
-    "cgroup-driver-both-sides", "sandbox-image-runtime-key", "image-repository-scope", "kubeedge-version-explicit",
+    "cgroup-driver-both-sides", "docker-cgroup-default", "sandbox-image-runtime-key", "runtime-default-sandbox", "image-repository-scope", "kubeedge-version-explicit",
     "cloudcore-from-env", "keadm-set-single", "hub-protocol-version", "keadm-clean-dir", "edged-deprecated-keys",
     "edged-old-keys-ignored", "cloudcore-required", "token-from-env", "cloudcore-port", "token-in-output", "kubelet-must-not-run",
     "cni-required",
