@@ -36,7 +36,7 @@ apt:
 	fi
 
 wheel: setup
-	rm -rf dist
+	rm -rf dist pycore/build
 	$(PY) -m build --wheel --no-isolation --outdir dist pycore
 
 site: wheel

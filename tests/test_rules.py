@@ -122,3 +122,16 @@ def test_errors_name_a_field_and_render_in_both_languages():
                 assert d["message"] and "{" not in d["message"], (code, lang, d)
                 if d["severity"] == "error":
                     assert d["field"], d
+
+
+def test_troubleshooting_entries_are_explained_and_fixed_by_the_core():
+    from kubeedge_runtime.troubleshooting import KNOWN_ERRORS
+
+    assert len(KNOWN_ERRORS) >= 20
+    for entry in KNOWN_ERRORS:
+        if entry.code:
+            assert entry.code in rules.CODES
+            assert entry.code in {d.code for d in generate(entry.shown_by).diagnostics}, entry.error
+        if entry.fix:
+            fixed = generate(entry.fix)
+            assert fixed.ok, (entry.error, [d.code for d in fixed.diagnostics if d.severity == "error"])

@@ -21,7 +21,7 @@ class Diagnostic:
 
     @property
     def doc(self) -> str:
-        return f"troubleshooting/#{self.code}"
+        return f"codes/#{self.code}"
 
 
 def error(code: str, field_key: str | None, params: dict[str, Any] | None = None) -> Diagnostic:

@@ -28,3 +28,10 @@ def t(lang: str, key: str, **params: Any) -> str:
 class _Params(dict):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
+
+
+def template_text(lang: str, key: str) -> str:
+    """A message with its parameters shown as ‹name› (reference pages list messages without a selection)."""
+    import re
+
+    return re.sub(r"\{(\w+)\}", r"‹\1›", t(lang, key))

@@ -290,19 +290,23 @@ def runtime_version_conflicts(sel: Selection, candidate: str) -> str:
     return ""
 
 
-# Every code the core can emit, grouped for the troubleshooting page (selection.py adds the input ones).
-INPUT_CODES = ["unknown-field", "field-not-applicable", "invalid-choice", "unknown-kubeedge-version",
+# Every code the core can emit, grouped as the codes page shows them (the parity tests read it).
+CODE_GROUPS = [
+    ("input", ["unknown-field", "field-not-applicable", "invalid-choice", "unknown-kubeedge-version",
                "unknown-runtime-version", "invalid.image", "invalid.registry", "invalid.url", "invalid.hostport",
-               "invalid.node_name", "invalid.token", "invalid.labels", "invalid.cidr", "invalid.port"]
-CODES = INPUT_CODES + [
-    "windows-runtime", "windows-arch", "windows-kubeedge-version", "windows-keadm-version", "windows-no-cgroupdriver",
-    "containerd-arm-distro", "arch-unsupported", "containerd-too-old", "dockershim-removed", "dockershim-deprecated",
-    "cri-dockerd-remote", "isulad-systemd-cgroup", "isulad-stream-port", "isulad-cri-v1-build",
-    "isulad-not-packaged", "isulad-exec-ws", "isulad-runc", "crio-pod-uid", "crio-namespace", "crio-version-skew",
-    "crio-conmon-pod", "containerd-cri-disabled", "containerd-imports-replace", "containerd-default-no-systemdcgroup",
-    "kata-multitenancy", "kata-untrusted-removed", "virtlet-unmaintained", "virtlet-endpoint", "keadm-systemd-bug",
-    "cgroup-driver-both-sides", "docker-cgroup-default", "sandbox-image-runtime-key", "runtime-default-sandbox", "image-repository-scope", "kubeedge-version-explicit",
-    "cloudcore-from-env", "keadm-set-single", "hub-protocol-version", "keadm-clean-dir", "edged-deprecated-keys",
-    "edged-old-keys-ignored", "cloudcore-required", "token-from-env", "cloudcore-port", "token-in-output", "kubelet-must-not-run",
-    "cni-required",
+               "invalid.node_name", "invalid.token", "invalid.labels", "invalid.cidr", "invalid.port"]),
+    ("platform", ["windows-runtime", "windows-arch", "windows-kubeedge-version", "windows-keadm-version",
+                  "windows-no-cgroupdriver", "containerd-arm-distro", "arch-unsupported"]),
+    ("runtime", ["containerd-too-old", "containerd-cri-disabled", "containerd-imports-replace",
+                 "containerd-default-no-systemdcgroup", "dockershim-removed", "dockershim-deprecated",
+                 "cri-dockerd-remote", "crio-pod-uid", "crio-namespace", "crio-version-skew", "crio-conmon-pod",
+                 "isulad-systemd-cgroup", "isulad-stream-port", "isulad-cri-v1-build", "isulad-not-packaged",
+                 "isulad-exec-ws", "isulad-runc", "kata-multitenancy", "kata-untrusted-removed",
+                 "virtlet-unmaintained", "virtlet-endpoint"]),
+    ("cgroup", ["keadm-systemd-bug", "cgroup-driver-both-sides", "docker-cgroup-default"]),
+    ("images", ["sandbox-image-runtime-key", "runtime-default-sandbox", "image-repository-scope"]),
+    ("edgecore", ["kubeedge-version-explicit", "cloudcore-from-env", "keadm-set-single", "hub-protocol-version",
+                  "keadm-clean-dir", "edged-deprecated-keys", "edged-old-keys-ignored", "cloudcore-required",
+                  "token-from-env", "cloudcore-port", "token-in-output", "kubelet-must-not-run", "cni-required"]),
 ]
+CODES = [code for _, codes in CODE_GROUPS for code in codes]

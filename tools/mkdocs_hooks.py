@@ -1,0 +1,224 @@
+"""MkDocs hooks: every snippet, table and the configurator in the pages come from the core.
+
+Fences in page sources (the YAML inside is a selection, as on the CLI / in a permalink):
+
+    ```configurator          the interactive configurator, prerendered for this preset
+    runtime: cri-o
+    ```
+    ```snippet               one generated artifact as a code block
+    selection: {runtime: cri-o, kubeedge_version: "1.16"}
+    artifact: etc/crio/crio.conf.d/99-kubeedge.conf
+    ```
+    ```diagnostics           the diagnostics for a selection, as admonitions
+    selection: {runtime: isulad}
+    severity: [error, warning]
+    ```
+    ```matrix```  ```flags```  ```troubleshooting```  ```codes```   tables from the facts and catalogs
+
+After the build, the browser assets (web/, build/assets/) are copied into the site.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from html import escape
+from pathlib import Path
+from urllib.parse import urlencode
+
+import yaml
+
+from kubeedge_runtime import facts, generate, webui
+from kubeedge_runtime.core import selection_from
+from kubeedge_runtime.formstate import form_state
+from kubeedge_runtime.i18n import t, template_text
+from kubeedge_runtime.rules import CODE_GROUPS
+from kubeedge_runtime.selection import RUNTIMES, kubeedge_minors
+from kubeedge_runtime.troubleshooting import KNOWN_ERRORS
+
+ROOT = Path(__file__).resolve().parents[1]
+FENCE = re.compile(r"^```(configurator|snippet|diagnostics|matrix|flags|troubleshooting|codes)[ \t]*\n(.*?)^```[ \t]*$",
+                   re.M | re.S)
+_islands: dict[str, str] = {}
+
+
+def _lang(page) -> str:
+    return "zh" if page.file.src_uri.endswith(".zh.md") else "en"
+
+
+def _code_block(text: str, language: str, title: str = "") -> str:
+    ticks = "`" * max(3, max((len(m) for m in re.findall(r"`+", text)), default=0) + 1)
+    lang = {"ini": "ini", "markdown": "markdown"}.get(language, language)
+    head = f'{ticks}{lang} title="{title}"' if title else f"{ticks}{lang}"
+    return f"{head}\n{text.rstrip(chr(10))}\n{ticks}"
+
+
+def _ok(selection: dict, lang: str):
+    result = generate({**selection, "lang": lang})
+    if not result.ok:
+        errors = [(d.code, d.field) for d in result.diagnostics if d.severity == "error"]
+        raise ValueError(f"snippet selection {selection} has errors: {errors}")
+    return result
+
+
+def snippet(spec: dict, lang: str) -> str:
+    result = _ok(spec.get("selection") or {}, lang)
+    wanted = spec["artifact"]
+    for a in result.artifacts:
+        if wanted in (a.path, a.id):
+            return _code_block(a.content, a.language, a.path)
+    raise ValueError(f"no artifact {wanted!r} for {spec.get('selection')}: {[a.path for a in result.artifacts]}")
+
+
+ADMONITION = {"error": "danger", "warning": "warning", "info": "info"}
+
+
+def diagnostics(spec: dict, lang: str) -> str:
+    result = generate({**(spec.get("selection") or {}), "lang": lang})
+    severities = set(spec.get("severity") or ["error", "warning", "info"])
+    out = []
+    for d in result.diagnostics_json():
+        if d["severity"] in severities:
+            body = d["message"].replace("\n", " ")
+            out.append(f'!!! {ADMONITION[d["severity"]]} "{d["code"]}"\n    {body}\n')
+    return "\n".join(out)
+
+
+def configurator(spec: dict, lang: str) -> str:
+    key = f"KEC-ISLAND-{len(_islands)}"
+    _islands[key] = webui.island(spec or {}, lang)
+    return f'<div data-kec-island="{key}"></div>'
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def matrix(lang: str) -> str:
+    """Per KubeEdge minor: what it embeds and which runtime versions this tool offers for it."""
+    header = [t(lang, "docs.matrix.kubeedge"), t(lang, "docs.matrix.k8s"), t(lang, "docs.matrix.endpoint"),
+              t(lang, "docs.matrix.sandbox")] + [t(lang, f"option.runtime.{r}") for r in RUNTIMES]
+    rows = []
+    for rel in facts.KUBEEDGE_RELEASES:
+        sel, _ = selection_from({"kubeedge_version": rel.minor})
+        row = [f"v{rel.latest}", rel.vendored_k8s, f"`{facts.KUBEEDGE.get('default.runtime_endpoint', rel.latest)}`",
+               f"`{facts.KUBEEDGE.get('default.sandbox_image', rel.latest)}`"]
+        for runtime in RUNTIMES:
+            state = form_state({"kubeedge_version": rel.minor, "runtime": runtime})
+            field = next(f for f in state["fields"] if f["key"] == "runtime_version")
+            runtime_field = next(f for f in state["fields"] if f["key"] == "runtime")
+            blocked = next((o for o in runtime_field["options"] if o["value"] == runtime and o["disabled"]), None)
+            if blocked:
+                row.append("—")
+                continue
+            if not field["applies"]:
+                row.append("✓")
+                continue
+            ok = [f"**{o['value']}**" if o["value"] == field["value"] else o["value"]
+                  for o in field["options"] if not o["disabled"]]
+            row.append(", ".join(ok) if ok else "—")
+        rows.append(row)
+    return _table(header, rows) + "\n\n" + t(lang, "docs.matrix.legend")
+
+
+def flags(lang: str) -> str:
+    """keadm join flags and edgecore.yaml layout by KubeEdge minor, from the facts table."""
+    minors = kubeedge_minors()
+    features = [
+        ("--runtimetype", "keadm.flag.runtimetype"), ("--with-mqtt", "keadm.flag.with_mqtt"),
+        ("--hub-protocol", "keadm.flag.hub_protocol"), ("--set", "keadm.flag.set"),
+        ("--pre-run / --post-run", "keadm.flag.pre_post_run"), ("keadm join (Windows)", "keadm.windows_join"),
+        ("dockershim", "dockershim"),
+    ]
+    header = [t(lang, "docs.flags.what")] + minors + [t(lang, "docs.flags.source")]
+    rows = []
+    for label, key in features:
+        cells = ["✓" if facts.KUBEEDGE.has(key, f"{m}.{_latest(m)}") else "—" for m in minors]
+        sources = sorted({r.source for r in facts.KUBEEDGE.rows if r.key == key})
+        rows.append([f"`{label}`" if label.startswith("-") else label] + cells + ["; ".join(sources)])
+    layout = [t(lang, "docs.flags.layout")] + [
+        t(lang, "docs.layout." + facts.KUBEEDGE.get("edged.layout", f"{m}.{_latest(m)}")) for m in minors] + [
+        "; ".join(sorted({r.source for r in facts.KUBEEDGE.rows if r.key == "edged.layout"}))]
+    rows.append(layout)
+    return _table(header, rows)
+
+
+def _latest(minor: str) -> int:
+    return next(r.latest_patch for r in facts.KUBEEDGE_RELEASES if r.minor == minor)
+
+
+def troubleshooting(lang: str) -> str:
+    out = []
+    for i, entry in enumerate(KNOWN_ERRORS, 1):
+        out.append(f"### {i}. {escape(_short(entry.error))}\n")
+        out.append(_code_block(entry.error, "text"))
+        out.append(f"\n*{t(lang, 'docs.ts.sources')}:* {entry.sources}\n")
+        if entry.code:
+            result = generate({**entry.shown_by, "lang": lang})
+            message = next(result.message(d) for d in result.diagnostics if d.code == entry.code)
+            out.append(f"**{t(lang, 'docs.ts.cause')}** ([`{entry.code}`](codes.md#{entry.code})): {message}\n")
+        else:
+            out.append(f"**{t(lang, 'docs.ts.cause')}:** {t(lang, 'docs.ts.leftover_cause')}\n")
+            out.append(_code_block(t(lang, "docs.ts.leftover_fix_commands"), "bash"))
+        if entry.fix:
+            sel, _ = selection_from({**entry.fix, "lang": lang})
+            query = {k: v for k, v in entry.fix.items()}
+            link = "../?" + urlencode(query)
+            cli = "kubeedge-runtime generate " + " ".join(f"--{k.replace('_', '-')}={v}" for k, v in entry.fix.items())
+            out.append(f"**{t(lang, 'docs.ts.fix')}:** [{t(lang, 'docs.ts.open')}]({link}) · `{cli}`\n")
+        out.append("")
+    return "\n".join(out)
+
+
+def _short(error: str) -> str:
+    return error if len(error) <= 70 else error[:67].rstrip() + "…"
+
+
+def codes(lang: str) -> str:
+    out = []
+    for group, group_codes in CODE_GROUPS:
+        out.append(f"## {t(lang, 'docs.codes.' + group)}\n")
+        for code in group_codes:
+            out.append(f'### `{code}` {{ #{code} }}\n\n{template_text(lang, "diag." + code)}\n')
+    return "\n".join(out)
+
+
+HANDLERS = {
+    "configurator": lambda spec, lang: configurator(spec, lang),
+    "snippet": snippet,
+    "diagnostics": diagnostics,
+    "matrix": lambda spec, lang: matrix(lang),
+    "flags": lambda spec, lang: flags(lang),
+    "troubleshooting": lambda spec, lang: troubleshooting(lang),
+    "codes": lambda spec, lang: codes(lang),
+}
+
+
+def on_page_markdown(markdown, page, config, files):
+    lang = _lang(page)
+
+    def replace(m: re.Match) -> str:
+        spec = yaml.safe_load(m.group(2)) or {}
+        try:
+            return HANDLERS[m.group(1)](spec, lang)
+        except Exception as exc:  # a broken fence must fail the (strict) build, naming the page
+            raise RuntimeError(f"{page.file.src_uri}: {m.group(1)} fence: {exc}") from exc
+
+    return FENCE.sub(replace, markdown)
+
+
+def on_page_content(html, page, config, files):
+    return re.sub(r'<div data-kec-island="(KEC-ISLAND-\d+)"></div>', lambda m: _islands[m.group(1)], html)
+
+
+def on_post_build(config):
+    site = Path(config["site_dir"])
+    assets = ROOT / "build" / "assets"
+    if not assets.is_dir():
+        raise RuntimeError("build/assets is missing: run `make site` (it builds the wheel, bundle and Pyodide copy)")
+    target = site / "assets"
+    shutil.copytree(ROOT / "web", target / "configurator", dirs_exist_ok=True)
+    for sub in ("pyodide", "py", "downloads"):
+        shutil.copytree(assets / sub, target / sub, dirs_exist_ok=True)

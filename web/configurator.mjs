@@ -1,0 +1,212 @@
+// The configurator island: renders what Python (in a worker) returns, and posts the user's changes.
+// It decides nothing itself: option states, defaults, outputs and the permalink all come from the core.
+
+const root = document.querySelector(".kec");
+if (root) init(root);
+
+function init(root) {
+  const body = root.querySelector(".kec-body");
+  const statusText = root.querySelector(".kec-status-text");
+  const preset = JSON.parse(root.dataset.preset || "{}");
+  const lang = root.dataset.lang || "en";
+  let raw = { ...preset, ...fromQuery(location.search), lang };
+  let activeTab = null;
+  let ready = false;
+  const pending = []; // changes made before Python was ready
+  let seq = 0;
+  const calls = new Map();
+
+  const worker = new Worker(new URL("./worker.mjs", import.meta.url), { type: "module" });
+  worker.onmessage = ({ data }) => {
+    if (data.type === "progress") {
+      statusText.textContent = `${root.dataset.loadingText} (${data.step})`;
+    } else if (data.type === "ready") {
+      onReady();
+    } else if (data.type === "failed") {
+      root.dataset.state = "failed";
+      statusText.textContent = data.error;
+    } else if (calls.has(data.id)) {
+      const { resolve, reject } = calls.get(data.id);
+      calls.delete(data.id);
+      data.ok ? resolve(data.value) : reject(new Error(data.error));
+    }
+  };
+  const call = (op, args) => new Promise((resolve, reject) => {
+    const id = ++seq;
+    calls.set(id, { resolve, reject });
+    worker.postMessage({ id, op, args });
+  });
+
+  async function onReady() {
+    const changed = pending.length > 0;
+    for (const [key, value] of pending.splice(0)) raw = await call("change", { raw, key, value });
+    await render(changed ? "replace" : null);
+    ready = true;
+    root.dataset.state = "ready";
+    statusText.textContent = root.dataset.readyText;
+  }
+
+  async function render(history) {
+    const out = await call("render", { raw });
+    const tpl = document.createElement("template");
+    tpl.innerHTML = out.html;
+    morphChildren(body, tpl.content);
+    showTab(activeTab);
+    if (out.unknown.length) {
+      statusText.textContent = `${root.dataset.noticeText} ${out.unknown.join(", ")}`;
+    }
+    const url = pageUrl(out.permalink);
+    if (history === "push" && url !== location.pathname + location.search) {
+      window.history.pushState({ raw }, "", url);
+    } else if (history === "replace") {
+      window.history.replaceState({ raw }, "", url);
+    }
+  }
+
+  async function apply(key, value) {
+    if (!ready) {
+      pending.push([key, value]);
+      return;
+    }
+    raw = await call("change", { raw, key, value });
+    await render("push");
+  }
+
+  // --- events ---------------------------------------------------------------------------------
+  const timers = new Map();
+  root.addEventListener("change", (e) => {
+    const el = e.target;
+    if (!el.name || !el.closest(".kec-form")) return;
+    clearTimeout(timers.get(el.name));
+    apply(el.name, el.value);
+  });
+  root.addEventListener("input", (e) => {
+    const el = e.target;
+    if (el.tagName !== "INPUT" || !el.name) return;
+    clearTimeout(timers.get(el.name));
+    timers.set(el.name, setTimeout(() => apply(el.name, el.value), 400));
+  });
+  root.addEventListener("submit", (e) => e.preventDefault());
+  root.addEventListener("click", async (e) => {
+    const tab = e.target.closest("[role=tab]");
+    if (tab) return showTab(tab.dataset.artifact, true);
+    const button = e.target.closest("button[data-action]");
+    if (!button) return;
+    const panel = button.closest(".kec-panel");
+    const code = panel && panel.querySelector("code[data-artifact-path]");
+    if (button.dataset.action === "copy") {
+      await copy(code.textContent);
+      flash(button, root.dataset.copiedText);
+    } else if (button.dataset.action === "download") {
+      save(new Blob([code.textContent], { type: "text/plain" }), button.dataset.filename);
+    } else if (button.dataset.action === "download-all" && ready) {
+      save(new Blob([await call("zip", { raw })], { type: "application/zip" }), "kubeedge-runtime.zip");
+    }
+  });
+  root.addEventListener("keydown", (e) => {
+    const tab = e.target.closest("[role=tab]");
+    if (!tab || !["ArrowLeft", "ArrowRight", "Home", "End"].includes(e.key)) return;
+    const tabs = [...root.querySelectorAll("[role=tab]")];
+    let i = tabs.indexOf(tab);
+    i = e.key === "Home" ? 0 : e.key === "End" ? tabs.length - 1
+      : (i + (e.key === "ArrowRight" ? 1 : -1) + tabs.length) % tabs.length;
+    showTab(tabs[i].dataset.artifact, true);
+    e.preventDefault();
+  });
+  window.addEventListener("popstate", (e) => {
+    raw = (e.state && e.state.raw) || { ...preset, ...fromQuery(location.search), lang };
+    if (ready) render(null);
+  });
+
+  function showTab(id, focus) {
+    const tabs = [...root.querySelectorAll("[role=tab]")];
+    if (!tabs.length) return;
+    const chosen = tabs.find((t) => t.dataset.artifact === id) || tabs[0];
+    activeTab = chosen.dataset.artifact;
+    for (const t of tabs) {
+      const on = t === chosen;
+      t.setAttribute("aria-selected", String(on));
+      t.tabIndex = on ? 0 : -1;
+      root.querySelector(`#${t.getAttribute("aria-controls")}`).hidden = !on;
+    }
+    if (focus) chosen.focus();
+  }
+
+  function pageUrl(permalink) {
+    const params = new URLSearchParams(permalink);
+    params.delete("lang"); // the page decides the language
+    const q = params.toString();
+    return location.pathname + (q ? `?${q}` : "");
+  }
+}
+
+function fromQuery(search) {
+  const out = {};
+  for (const [k, v] of new URLSearchParams(search)) if (k !== "lang") out[k] = v;
+  return out;
+}
+
+async function copy(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    const area = document.createElement("textarea");
+    area.value = text;
+    document.body.append(area);
+    area.select();
+    document.execCommand("copy");
+    area.remove();
+  }
+}
+
+function flash(button, text) {
+  const old = button.textContent;
+  button.textContent = text;
+  setTimeout(() => { button.textContent = old; }, 1500);
+}
+
+function save(blob, filename) {
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(blob);
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+}
+
+// --- DOM morphing: bring the live tree to the new markup, keeping focus, typed text and open details
+function morphChildren(live, next) {
+  const a = [...live.childNodes];
+  const b = [...next.childNodes];
+  b.forEach((node, i) => (i < a.length ? morph(a[i], node) : live.appendChild(node.cloneNode(true))));
+  a.slice(b.length).forEach((node) => node.remove());
+}
+
+function morph(a, b) {
+  if (a.nodeType !== b.nodeType || a.nodeName !== b.nodeName) {
+    a.replaceWith(b.cloneNode(true));
+    return;
+  }
+  if (a.nodeType !== 1) {
+    if (a.nodeValue !== b.nodeValue) a.nodeValue = b.nodeValue;
+    return;
+  }
+  const keepOpen = a.tagName === "DETAILS";
+  for (const { name } of [...a.attributes]) {
+    if (!b.hasAttribute(name) && !(keepOpen && name === "open")) a.removeAttribute(name);
+  }
+  for (const { name, value } of [...b.attributes]) {
+    if (a.getAttribute(name) !== value) a.setAttribute(name, value);
+  }
+  if (a.tagName === "INPUT") {
+    const value = b.getAttribute("value") || "";
+    if (a.type !== "password" && a !== document.activeElement && a.value !== value) a.value = value;
+    return;
+  }
+  morphChildren(a, b);
+  if (a.tagName === "SELECT") {
+    const selected = b.querySelector("option[selected]");
+    if (selected && a.value !== selected.value) a.value = selected.value;
+  }
+}
