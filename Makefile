@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
-APT_PACKAGES := containerd shellcheck
+APT_PACKAGES := containerd shellcheck chromium fonts-noto-cjk
 
 .PHONY: serve test setup apt wheel site clean
 
@@ -14,8 +14,8 @@ serve: site
 	@echo "Serving on http://$(HOST):$(PORT)/"
 	$(PY) -m http.server $(PORT) --bind $(HOST) --directory site
 
-# Set up everything and run every test.
-test: setup apt
+# Set up everything and run every test (the browser tests use the built site).
+test: setup apt site
 	$(PY) -m pytest -q tests
 
 setup: $(VENV)/.ready
@@ -39,8 +39,14 @@ wheel: setup
 	rm -rf dist pycore/build
 	$(PY) -m build --wheel --no-isolation --outdir dist pycore
 
-site: wheel
-	$(PY) tools/build_site.py --wheel-dir dist --out site
+node_modules/pyodide/pyodide.mjs: package.json
+	npm install --no-audit --no-fund --no-package-lock
+	touch $@
+
+# The docs site: wheel, Pyodide from npm, the Python bundle, then mkdocs build --strict.
+site: wheel node_modules/pyodide/pyodide.mjs
+	$(PY) tools/build_assets.py --wheel-dir dist
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --quiet
 
 clean:
 	rm -rf $(VENV) dist site build pycore/build pycore/src/*.egg-info

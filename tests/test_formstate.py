@@ -21,6 +21,8 @@ def test_disabled_options_carry_the_reason():
     assert "cgroupfs" in option(f["runtime_version"], "2.1.5")["reason"]
     f = fields({"runtime": "docker", "kubeedge_version": "1.16"})
     assert option(f["runtime_version"], "dockershim")["disabled"]
+    f = fields({"kubeedge_version": "1.12"})
+    assert option(f["runtime_version"], "2.0")["disabled"] and "v1alpha2" in option(f["runtime_version"], "2.0")["reason"]
     f = fields({"runtime": "cri-o"})
     assert option(f["arch"], "arm")["disabled"] and option(f["os"], "windows")["disabled"]
 

@@ -339,7 +339,8 @@ def test_kata_untrusted_workload(node):
 
     _, dump = node.dump()
     ctx = node.context()
-    untrusted = dig(dump, "plugins", CRI, "containerd", "untrusted_workload_runtime")
+    # the io.kubernetes.cri.untrusted-workload annotation selects the runtime named "untrusted"
+    untrusted = dig(dump, "plugins", CRI, "containerd", "runtimes", "untrusted")
     assert untrusted["runtime_type"] == "io.containerd.kata.v2", ctx
 
 

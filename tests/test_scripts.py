@@ -3,7 +3,6 @@
 import hashlib
 import os
 import shutil
-import stat
 import subprocess
 from pathlib import Path
 
@@ -145,6 +144,8 @@ def test_dry_run_changes_nothing_then_run_then_idempotent(raw, os_id, tmp_path, 
     env, log = stubs
     if raw["runtime"] == "cri-o":
         env["STUB_CRIO"] = "1.26.4" if "runtime_version" not in raw else raw["runtime_version"]
+    if raw["runtime"] in ("containerd", "kata") and "runtime_version" in raw:
+        env["STUB_CONTAINERD"] = raw["runtime_version"] + ".0"  # the installed containerd matches
     result = ok(raw)
     script = by_id(result)["install"].content
     root = fake_root(tmp_path, os_id)

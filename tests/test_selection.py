@@ -54,6 +54,13 @@ def test_runtime_version_default_is_newest_that_fits():
     assert s.cgroup_driver == "cgroupfs"
 
 
+def test_kubeedge_1_12_defaults_speak_cri_v1alpha2():
+    assert sel(kubeedge_version="1.12")[0].runtime_version.startswith("1.7.")  # containerd 2.x dropped v1alpha2
+    assert sel(kubeedge_version="1.12", runtime="docker")[0].runtime_version == "dockershim"
+    assert sel(kubeedge_version="1.12", runtime="cri-o")[0].runtime_version.startswith("1.24.")
+    assert sel(kubeedge_version="1.13")[0].runtime_version.startswith("2.3.")  # v1 with fallback from 1.13
+
+
 def test_docker_dockershim_only_as_explicit_choice():
     s, errors = sel(runtime="docker", kubeedge_version="1.13")
     assert s.runtime_version != "dockershim"

@@ -38,6 +38,7 @@ def windows_flags(version: str) -> set[str]:
 
 
 # FACTS.md §4-§7: CRI endpoints.
+DOCKERSHIM = "unix:///var/run/dockershim.sock"
 ENDPOINTS = {
     "containerd": "unix:///run/containerd/containerd.sock",
     "kata": "unix:///run/containerd/containerd.sock",
@@ -67,19 +68,21 @@ def test_keadm_flags_exist_in_that_keadm(raw):
     version = result.selection.kubeedge_version
     assert set(flags) <= linux_flags(version), set(flags) - linux_flags(version)
     assert flags["--kubeedge-version"] == "v" + version
-    assert flags["--remote-runtime-endpoint"] == ENDPOINTS[raw["runtime"]]
+    # KubeEdge v1.12 speaks CRI v1alpha2 only, which current cri-dockerd no longer serves: dockershim
+    dockershim = raw["runtime"] in ("docker", "virtlet") and Version(version) < Version("1.13")
+    assert flags["--remote-runtime-endpoint"] == (DOCKERSHIM if dockershim else ENDPOINTS[raw["runtime"]])
     assert flags["--cgroupdriver"] == raw["cgroup_driver"]
     assert flags["--cloudcore-ipport"] == "${CLOUDCORE_ADDRESS}"
     assert flags["--token"] == "${KUBEEDGE_TOKEN}"
     assert flags["--image-repository"] == "docker.m.daocloud.io/kubeedge"
-    if Version(version) < Version("1.16"):
-        assert flags["--runtimetype"] == "remote"  # 1.12 defaults to docker; 1.15 accepts only remote
+    if Version(version) < Version("1.16"):  # 1.12 defaults to docker; 1.15 accepts only remote
+        assert flags["--runtimetype"] == ("docker" if dockershim else "remote")
 
 
 def test_dockershim_flags_on_old_keadm():
     flags = keadm_flags(ok({"kubeedge_version": "1.13", "runtime": "docker", "runtime_version": "dockershim"}))
     assert flags["--runtimetype"] == "docker"
-    assert flags["--remote-runtime-endpoint"] == "unix:///var/run/dockershim.sock"
+    assert flags["--remote-runtime-endpoint"] == DOCKERSHIM
 
 
 @pytest.mark.parametrize("minor", MINORS[4:])
@@ -134,7 +137,8 @@ def test_edgecore_yaml_keys_exist_for_that_version(minor, runtime):
         assert path in EDGED_KEYS, path
         first, removed = EDGED_KEYS[path]
         assert v >= Version(first) and (removed is None or v < Version(removed)), (path, v)
-    endpoint = ENDPOINTS[runtime]
+    dockershim = runtime in ("docker", "virtlet") and v < Version("1.13")
+    endpoint = DOCKERSHIM if dockershim else ENDPOINTS[runtime]
     edged = conf["modules"]["edged"]
     if v >= Version("1.16"):
         # the only keys v1.16+ reads (the deprecated ones are ignored while these are set)
@@ -143,7 +147,7 @@ def test_edgecore_yaml_keys_exist_for_that_version(minor, runtime):
         assert "remoteRuntimeEndpoint" not in edged
     else:
         assert edged["remoteRuntimeEndpoint"] == edged["remoteImageEndpoint"] == endpoint
-        assert edged["containerRuntime"] == "remote"
+        assert edged["containerRuntime"] == ("docker" if dockershim else "remote")
     assert edged["tailoredKubeletConfig"]["cgroupDriver"] == result.selection.cgroup_driver
     assert conf["modules"]["edgeHub"]["websocket"]["server"] == "192.0.2.10:10000"
     assert conf["modules"]["edgeHub"]["httpServer"] == "https://192.0.2.10:10002"
@@ -172,7 +176,7 @@ def test_containerd_keys_match_config_version(version, runtime):
         assert "io.containerd.grpc.v1.cri" not in conf.get("plugins", {})
     if runtime == "kata":
         runtimes = dig(conf, *CONTAINERD_RUNC[cfg][:-1])
-        assert runtimes["kata"]["runtime_type"] == "io.containerd.kata.v2"
+        assert runtimes["untrusted"]["runtime_type"] == "io.containerd.kata.v2"
 
 
 def test_containerd_2x_carries_a_version_2_form_for_old_main_files():
@@ -222,17 +226,29 @@ def test_docker_cgroup_driver_on_both_sides(driver):
     assert "--network-plugin=cni" in service
 
 
+@pytest.mark.parametrize("version", ["1.7", "2.3"])
+def test_kata_untrusted_mode_uses_the_untrusted_runtime(version):
+    """containerd maps io.kubernetes.cri.untrusted-workload to runtimes.untrusted in 1.x and 2.x
+    (RuntimeUntrusted in pkg/cri/config @v1.6.39 and internal/cri/config @v2.3.4); the old
+    untrusted_workload_runtime key would conflict with it (1.x) or is gone (2.x)."""
+    result = ok({"runtime": "kata", "runtime_version": version})
+    pod = parse(by_id(result)["kata-test-pod"])
+    assert pod["metadata"]["annotations"] == {"io.kubernetes.cri.untrusted-workload": "true"}
+    assert "runtimeClassName" not in pod["spec"]
+    conf = parse(by_id(result)["containerd-dropin"])
+    cfg = 2 if version.startswith("1.") else 3
+    runtimes = dig(conf, *CONTAINERD_RUNC[cfg][:-1])
+    assert runtimes["untrusted"]["runtime_type"] == "io.containerd.kata.v2"
+    assert "untrusted_workload_runtime" not in conf["plugins"][CONTAINERD_RUNC[cfg][1]].get("containerd", {})
+    assert "kata-runtimeclass" not in by_id(result)
+
+
 def test_kata_manifests():
-    result = ok({"runtime": "kata", "node_name": "edge-1"})
+    result = ok({"runtime": "kata", "node_name": "edge-1", "kata_mode": "runtimeclass"})
     rc = parse(by_id(result)["kata-runtimeclass"])
     assert (rc["apiVersion"], rc["kind"], rc["metadata"]["name"], rc["handler"]) == (
         "node.k8s.io/v1", "RuntimeClass", "kata", "kata")
     pod = parse(by_id(result)["kata-test-pod"])
     assert pod["spec"]["runtimeClassName"] == "kata"
     assert "annotations" not in pod["metadata"]
-    legacy = ok({"runtime": "kata", "runtime_version": "1.7", "kata_mode": "untrusted"})
-    pod = parse(by_id(legacy)["kata-test-pod"])
-    assert pod["metadata"]["annotations"] == {"io.kubernetes.cri.untrusted-workload": "true"}
-    conf = parse(by_id(legacy)["containerd-dropin"])
-    assert dig(conf, "plugins", "io.containerd.grpc.v1.cri", "containerd", "untrusted_workload_runtime",
-               "runtime_type") == "io.containerd.kata.v2"
+    assert pod["spec"]["nodeName"] == "edge-1"

@@ -129,6 +129,7 @@ def flags(lang: str) -> str:
     features = [
         ("--runtimetype", "keadm.flag.runtimetype"), ("--with-mqtt", "keadm.flag.with_mqtt"),
         ("--hub-protocol", "keadm.flag.hub_protocol"), ("--set", "keadm.flag.set"),
+        ("--set (repeatable)", "keadm.set_repeatable"),
         ("--pre-run / --post-run", "keadm.flag.pre_post_run"), ("keadm join (Windows)", "keadm.windows_join"),
         ("dockershim", "dockershim"),
     ]
@@ -222,3 +223,6 @@ def on_post_build(config):
     shutil.copytree(ROOT / "web", target / "configurator", dirs_exist_ok=True)
     for sub in ("pyodide", "py", "downloads"):
         shutil.copytree(assets / sub, target / sub, dirs_exist_ok=True)
+    # Material's language switch looks the page up in the sitemap of the current language's site
+    if (site / "sitemap.xml").exists() and (site / "zh").is_dir():
+        shutil.copy(site / "sitemap.xml", site / "zh" / "sitemap.xml")

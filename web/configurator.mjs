@@ -40,10 +40,10 @@ function init(root) {
   async function onReady() {
     const changed = pending.length > 0;
     for (const [key, value] of pending.splice(0)) raw = await call("change", { raw, key, value });
+    statusText.textContent = root.dataset.readyText;
     await render(changed ? "replace" : null);
     ready = true;
     root.dataset.state = "ready";
-    statusText.textContent = root.dataset.readyText;
   }
 
   async function render(history) {
@@ -52,6 +52,7 @@ function init(root) {
     tpl.innerHTML = out.html;
     morphChildren(body, tpl.content);
     showTab(activeTab);
+    root.dataset.permalink = out.permalink; // the selection the outputs show (a hook for scripts and tests)
     if (out.unknown.length) {
       statusText.textContent = `${root.dataset.noticeText} ${out.unknown.join(", ")}`;
     }
@@ -93,7 +94,7 @@ function init(root) {
     const button = e.target.closest("button[data-action]");
     if (!button) return;
     const panel = button.closest(".kec-panel");
-    const code = panel && panel.querySelector("code[data-artifact-path]");
+    const code = panel && panel.querySelector("[data-artifact-path]");
     if (button.dataset.action === "copy") {
       await copy(code.textContent);
       flash(button, root.dataset.copiedText);

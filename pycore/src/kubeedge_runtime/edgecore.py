@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from . import facts
 from .plan import RuntimePlan
-from .selection import DOCKERSHIM, Selection
+from .selection import Selection
 
 EDGECORE_YAML = "/etc/kubeedge/config/edgecore.yaml"
 EDGECORE_YAML_WINDOWS = "C:/etc/kubeedge/config/edgecore.yaml"
@@ -36,7 +36,7 @@ def keadm_args(sel: Selection, plan: RuntimePlan) -> list[tuple[str, str | None]
         ("--remote-runtime-endpoint", plan.endpoint),
     ]
     if _ke(sel, "keadm.flag.runtimetype"):
-        args.append(("--runtimetype", "docker" if sel.runtime_version == DOCKERSHIM else "remote"))
+        args.append(("--runtimetype", "docker" if plan.script.get("dockershim") else "remote"))
     if not sel.windows:
         args.append(("--cgroupdriver", sel.cgroup_driver))
     args.append(("--token", sel.token or None))
@@ -66,7 +66,7 @@ def edgecore_config(sel: Selection, plan: RuntimePlan) -> dict:
         tailored["cgroupDriver"] = sel.cgroup_driver
     layout = _ke(sel, "edged.layout")
     if layout == "flat":
-        edged["containerRuntime"] = "docker" if sel.runtime_version == DOCKERSHIM else "remote"
+        edged["containerRuntime"] = "docker" if plan.script.get("dockershim") else "remote"
         edged["remoteRuntimeEndpoint"] = plan.endpoint
         edged["remoteImageEndpoint"] = plan.endpoint
     else:

@@ -54,19 +54,19 @@ KUBEEDGE = Table("kubeedge", [
     Row("keadm.flag.runtimetype", ">=1.12,<1.16", True,
         "kubeedge/kubeedge commit 192539b4e 'remove runtimetype' (first in v1.16.0)"),
     Row("keadm.flag.with_mqtt", ">=1.12,<1.21", True,
-        _JOIN.format("15.0 newOption(); v1.21.0 (flag removed)")),
-    Row("keadm.default.with_mqtt", ">=1.12,<1.16", True, _JOIN.format("15.0 newOption()")),
+        _JOIN.format("15.0") + " newOption(); flag gone @v1.21.0"),
+    Row("keadm.default.with_mqtt", ">=1.12,<1.16", True, _JOIN.format("15.0") + " newOption()"),
     Row("keadm.default.with_mqtt", ">=1.16,<1.21", False, "CHANGELOG-1.16 'Important Steps before Upgrading'"),
-    Row("keadm.flag.hub_protocol", ">=1.16", True, _JOIN.format("16.0 join_others.go")),
+    Row("keadm.flag.hub_protocol", ">=1.16", True, _JOIN.format("16.0")),
     Row("keadm.flag.set", ">=1.18", True, "CHANGELOG-1.18; keadm/cmd/keadm/app/cmd/util/set.go"),
     Row("keadm.set_repeatable", ">=1.18.3,<1.19", True, "kubeedge/kubeedge#6065 (CHANGELOG-1.18 v1.18.3)"),
     Row("keadm.set_repeatable", ">=1.19.2", True, "kubeedge/kubeedge#6065 (CHANGELOG-1.19 v1.19.2, v1.20.0+)"),
-    Row("keadm.flag.pre_post_run", ">=1.20", True, _JOIN.format("20.0 join_others.go")),
-    Row("keadm.windows_join", ">=1.16", True, _JOIN.format("16.0 join_windows.go")),
+    Row("keadm.flag.pre_post_run", ">=1.20", True, _JOIN.format("20.0")),
+    Row("keadm.windows_join", ">=1.16", True, "kubeedge/kubeedge@v1.16.0:keadm/cmd/keadm/app/cmd/edge/join_windows.go"),
     Row("edgecore.windows", ">=1.15", True,
         "join_windows.go: 'edgecore for windows don't support version earlier than v1.15.0'"),
-    Row("keadm.default.runtimetype", ">=1.12,<1.13", "docker", _JOIN.format("12.0 newOption()")),
-    Row("keadm.default.runtimetype", ">=1.13,<1.16", "remote", _JOIN.format("13.0 newOption()")),
+    Row("keadm.default.runtimetype", ">=1.12,<1.13", "docker", _JOIN.format("12.0") + " newOption()"),
+    Row("keadm.default.runtimetype", ">=1.13,<1.16", "remote", _JOIN.format("13.0") + " newOption()"),
     Row("keadm.runtimetype_remote_only", ">=1.15,<1.16", True,
         "kubeedge/kubeedge@v1.15.0:keadm/cmd/keadm/app/cmd/edge/join.go:257 (PR #4841)"),
     # defaults (FACTS.md §1.2, §2)
@@ -94,6 +94,9 @@ KUBEEDGE = Table("kubeedge", [
     # runtime support (FACTS.md §2, §4, §6)
     Row("dockershim", ">=1.12,<1.14", True, "CHANGELOG-1.14; kubeedge/kubeedge#4843, #5087"),
     Row("cri_v1_required", ">=1.15", True, "CHANGELOG-1.15 (vendored k8s 1.26 speaks CRI v1 only)"),
+    Row("cri_v1alpha2_only", ">=1.12,<1.13", True,
+        "kubeedge/kubeedge@v1.12.0 keadm imports cri-api v1alpha2; vendored kubelet 1.22 (v1 from k8s 1.23, "
+        "kubernetes PR #106501)"),
     Row("mosquitto_image", ">=1.12,<1.13", "eclipse-mosquitto:1.6.15", "pkg/image/image.go @v1.12.0"),
     # known bugs (FACTS.md §1.3, §8)
     Row("bug.keadm_systemd_copy_resources", ">=1.12.0,<1.12.5", True, "kubeedge/kubeedge PR #5063 (CHANGELOG-1.12)"),
@@ -168,8 +171,8 @@ CONTAINERD = Table("containerd", [
     Row("default_config_lacks_systemdcgroup", ">=2.1.0,<2.1.5", True,
         "internal/cri/config/config_unix.go @v2.1.0..v2.1.4 (re-added by PR #12244)"),
     Row("cri_v1", ">=1.6", True, "CHANGELOG-1.15 (KubeEdge v1.15+ needs containerd >= 1.6)"),
-    Row("untrusted_workload_runtime", "<2.0", True,
-        "containerd/containerd@v2.0.0:RELEASES.md deprecated properties (removed in 2.0)"),
+    Row("cri_v1alpha2", "<2.0", True, "containerd/containerd PR #8276: CRI v1alpha2 removed in 2.0.0 "
+        "(plugins/cri/cri.go @v2.0.0 registers runtime.v1 only)"),
     Row("imports_deep_merge", ">=2.0", True,
         "cmd/containerd/server/config/config.go @v2.0.0 mergeConfig (plugin tables merged key by key)"),
     Row("dropin_version_gate", ">=2.3.0,<2.3.5", True,
@@ -193,8 +196,6 @@ CONTAINERD_KEYS = {
         "cni_bin_dir": ("plugins", "io.containerd.grpc.v1.cri", "cni", "bin_dir"),
         "cni_conf_dir": ("plugins", "io.containerd.grpc.v1.cri", "cni", "conf_dir"),
         "registry_config_path": ("plugins", "io.containerd.grpc.v1.cri", "registry", "config_path"),
-        "untrusted_workload_runtime": ("plugins", "io.containerd.grpc.v1.cri", "containerd",
-                                       "untrusted_workload_runtime"),
         "source": _CTR_CFG.format("v1.7.0"),
     },
     3: {
@@ -225,6 +226,7 @@ CRIO = Table("cri-o", [
     Row("default_pause_image", ">=1.31,<1.34", "registry.k8s.io/pause:3.10", _CRIO_DOC.format("1.31.0")),
     Row("default_pause_image", ">=1.34", "registry.k8s.io/pause:3.10.1", _CRIO_DOC.format("1.34.0")),
     Row("pod_uid_required", ">1.29.2", True, "kubeedge/kubeedge#5955 (CRI-O > v1.29.2)"),
+    Row("cri_v1alpha2", "<1.26", True, "cri-o/cri-o PR #6347: v1alpha2 removed in v1.26.0 (cmd/crio/main.go @v1.25.0)"),
     Row("dropin_dir", "", "/etc/crio/crio.conf.d", "cri-o docs/crio.conf.d.5.md"),
 ])
 
@@ -235,9 +237,13 @@ CRI_DOCKERD_RELEASES = [
 
 CRI_DOCKERD = Table("cri-dockerd", [
     Row("socket", "", "unix:///var/run/cri-dockerd.sock", "Mirantis/cri-dockerd cmd/cri/options/options.go"),
-    Row("default_pause_image", "<=0.3.8", "registry.k8s.io/pause:3.6", "config/options.go @v0.3.8"),
-    Row("default_pause_image", ">0.3.8,<0.3.21", "registry.k8s.io/pause:3.9", "config/options.go @v0.3.16"),
-    Row("default_pause_image", ">=0.3.21", "registry.k8s.io/pause:3.10", "config/options.go @v0.3.21..v0.4.3"),
+    Row("default_pause_image", "<0.3.10", "registry.k8s.io/pause:3.6", "Mirantis/cri-dockerd@v0.3.9:config/options.go"),
+    Row("default_pause_image", ">=0.3.10,<0.3.17", "registry.k8s.io/pause:3.9",
+        "Mirantis/cri-dockerd@v0.3.10..v0.3.16:config/options.go"),
+    Row("default_pause_image", ">=0.3.17", "registry.k8s.io/pause:3.10",
+        "Mirantis/cri-dockerd@v0.3.17..v0.4.3:config/options.go"),
+    Row("cri_v1alpha2", "<0.3.22", True, "Mirantis/cri-dockerd PR #525 (v1alpha2 removed in v0.3.22)"),
+    Row("cri_v1alpha2", ">=0.4,<0.4.2", True, "Mirantis/cri-dockerd PR #487 (v1alpha2 removed in v0.4.2)"),
     Row("dockershim_socket", "", "unix:///var/run/dockershim.sock",
         "kubeedge/kubeedge@v1.12.0:common/constants/default.go"),
 ])
@@ -261,6 +267,9 @@ ISULAD = Table("isulad", [
     Row("systemd_cgroup", ">=2.1.6", True,
         "iSulad src/cmd/isulad/isulad_commands.h @v2.1.6 vs @v2.1.5 (commit 167af3ce)"),
     Row("default_sandbox_image", "", "pause-<arch>:3.0", "iSulad src/daemon/common/cri/cri_helpers.cc"),
+    Row("default_registry_mirrors", "", ["docker.io"],
+        "kubeedge/kubeedge hack/lib/install.sh install_isulad; iSulad resolves names without a registry only "
+        "through registry-mirrors (src/daemon/modules/image/oci/oci_pull.c)"),
 ])
 
 # Kata rides on containerd: the handler and RuntimeClass (FACTS.md §4 "Kata").
@@ -268,6 +277,12 @@ KATA = Table("kata", [
     Row("runtime_type", "", "io.containerd.kata.v2", "containerd docs/cri/config.md @v2.0.0 'Runtime classes'"),
     Row("handler", "", "kata", "containerd docs/cri/config.md; kata-containers docs/how-to/containerd-kata.md"),
     Row("pod_annotations", "", ["io.katacontainers.*"], "kata-containers docs/how-to/containerd-kata.md"),
+    Row("untrusted_handler", "", "untrusted",
+        "containerd/containerd@v1.6.39:pkg/cri/config/config.go RuntimeUntrusted; @v2.3.4:internal/cri/config/"
+        "config.go (the io.kubernetes.cri.untrusted-workload annotation selects runtimes.untrusted)"),
+    Row("runtimeclass_on_edge", "", False,
+        "kubeedge/kubeedge#4416, #7106 (open): edged's fake clientset has no NodeV1, so pods with "
+        "runtimeClassName fail with 'runtimeclass.node.k8s.io not found' (v1.13..v1.23.1)"),
     Row("release", "", "3.32.0", "kata-containers/kata-containers tag 3.32.0 (newest 3.x, 2026-06-22)"),
     Row("asset", "", "kata-static-{version}-{arch}.tar.zst",
         "kata-containers/kata-containers@3.32.0:tools/packaging/release/release.sh:199"),

@@ -86,6 +86,20 @@ def containerd_cri_v1(sel: Selection) -> list[Diagnostic]:
 
 
 @rule
+def cri_v1alpha2(sel: Selection) -> list[Diagnostic]:
+    """KubeEdge v1.12 (keadm and the kubelet inside edgecore) speaks CRI v1alpha2 only, which
+    containerd 2.0, CRI-O 1.26 and cri-dockerd 0.3.22 / 0.4.2 no longer serve."""
+    if not _ke(sel, "cri_v1alpha2_only") or sel.runtime_version in ("", DOCKERSHIM):
+        return []
+    table = {"containerd": facts.CONTAINERD, "kata": facts.CONTAINERD, "cri-o": facts.CRIO,
+             "docker": facts.CRI_DOCKERD}.get(sel.runtime)
+    if table is not None and not table.has("cri_v1alpha2", sel.runtime_version):
+        return [error("cri-v1alpha2-only", "runtime_version",
+                      {"version": sel.kubeedge_version, "runtime": sel.runtime, "runtime_version": sel.runtime_version})]
+    return []
+
+
+@rule
 def dockershim(sel: Selection) -> list[Diagnostic]:
     """dockershim left with v1.14: Docker needs cri-dockerd from then on (#4843, #5087)."""
     if sel.runtime != "docker":
@@ -159,12 +173,12 @@ def containerd_notes(sel: Selection) -> list[Diagnostic]:
 
 @rule
 def kata(sel: Selection) -> list[Diagnostic]:
-    """Kata: RuntimeClass handler; untrusted_workload_runtime gone in containerd 2.0."""
+    """Kata: edged cannot resolve RuntimeClass objects (#4416, #7106); the untrusted annotation works."""
     if sel.runtime != "kata":
         return []
     out = [info("kata-multitenancy", None, {})]
-    if sel.kata_mode == "untrusted" and not facts.CONTAINERD.has("untrusted_workload_runtime", sel.runtime_version):
-        out.append(error("kata-untrusted-removed", "kata_mode", {"version": sel.runtime_version}))
+    if sel.kata_mode == "runtimeclass" and not facts.KATA.get("runtimeclass_on_edge", "0"):
+        out.append(warning("kata-runtimeclass-edge", "kata_mode", {}))
     return out
 
 
@@ -217,13 +231,16 @@ def runtime_default_sandbox(sel: Selection) -> str:
 @rule
 def images(sel: Selection) -> list[Diagnostic]:
     """The pause image the runtime uses is the runtime's own setting (#5358, #5943)."""
+    if sel.runtime_version == DOCKERSHIM:  # the kubelet inside EdgeCore runs the sandboxes itself
+        return [info("dockershim-sandbox", "sandbox_image", {"image": sel.sandbox_image})]
     out = [info("sandbox-image-runtime-key", "sandbox_image", {"image": sel.sandbox_image})]
     default = runtime_default_sandbox(sel)
     if default and default != sel.sandbox_image:
+        component = {"kata": "containerd", "docker": "cri-dockerd"}.get(sel.runtime, sel.runtime)
         out.append(info("runtime-default-sandbox", "sandbox_image",
-                        {"runtime": sel.runtime, "version": sel.runtime_version, "default": default,
+                        {"runtime": component, "version": sel.runtime_version, "default": default,
                          "image": sel.sandbox_image}))
-    if sel.image_mirror and sel.install_method == "keadm":
+    if sel.image_mirror and sel.install_method == "keadm" and not sel.windows:
         out.append(info("image-repository-scope", "image_mirror", {"mirror": sel.image_mirror}))
     return out
 
@@ -238,8 +255,9 @@ def keadm(sel: Selection) -> list[Diagnostic]:
         out.append(info("kubeedge-version-explicit", "kubeedge_version", {"version": sel.kubeedge_version}))
         if not sel.cloudcore:
             out.append(info("cloudcore-from-env", "cloudcore", {}))
-        if _ke(sel, "keadm.flag.set") and not _ke(sel, "keadm.set_repeatable"):
-            out.append(info("keadm-set-single", None, {"version": sel.kubeedge_version}))
+        if _ke(sel, "keadm.default.with_mqtt"):
+            out.append(info("keadm-with-mqtt", None, {"image": facts.KUBEEDGE.get(
+                "mosquitto_image", sel.kubeedge_version, "eclipse-mosquitto")}))
         if sel.hub_protocol == "quic" and not _ke(sel, "keadm.flag.hub_protocol"):
             out.append(error("hub-protocol-version", "hub_protocol", {"min": "1.16"}))
         out.append(info("keadm-clean-dir", None, {}))
@@ -251,7 +269,9 @@ def keadm(sel: Selection) -> list[Diagnostic]:
             out.append(info("edged-old-keys-ignored", None, {}))
         if not sel.cloudcore:
             out.append(error("cloudcore-required", "cloudcore", {}))
-        if not sel.token:
+        if not sel.token and sel.windows:
+            out.append(error("token-required", "token", {}))
+        elif not sel.token:
             out.append(info("token-from-env", "token", {}))
     if sel.cloudcore:
         port = int(sel.cloudcore.rsplit(":", 1)[1])
@@ -261,14 +281,15 @@ def keadm(sel: Selection) -> list[Diagnostic]:
                                                                "protocol": sel.hub_protocol}))
     if sel.token:
         out.append(warning("token-in-output", "token", {}))
-    out.append(info("kubelet-must-not-run", None, {}))
+    if not sel.windows:
+        out.append(info("kubelet-must-not-run", None, {}))
     return out
 
 
 @rule
 def cni(sel: Selection) -> list[Diagnostic]:
     """CNI binaries and a conflist must exist before join for containerd, cri-dockerd, iSulad (#5394)."""
-    if sel.windows or sel.runtime == "cri-o":
+    if sel.windows or sel.runtime == "cri-o" or sel.runtime_version == DOCKERSHIM:
         return []
     return [info("cni-required", "cni_subnet", {"subnet": sel.cni_subnet, "arch": sel.arch})]
 
@@ -283,7 +304,7 @@ def evaluate(sel: Selection) -> list[Diagnostic]:
 def runtime_version_conflicts(sel: Selection, candidate: str) -> str:
     """The first error code a candidate runtime version would raise (used to pick defaults)."""
     trial = replace(sel, runtime_version=candidate)
-    for r in (containerd_cri_v1, dockershim, crio, kata):
+    for r in (containerd_cri_v1, cri_v1alpha2, dockershim, crio):
         for d in r(trial):
             if d.severity == "error" and d.field == "runtime_version":
                 return d.code
@@ -297,16 +318,16 @@ CODE_GROUPS = [
                "invalid.node_name", "invalid.token", "invalid.labels", "invalid.cidr", "invalid.port"]),
     ("platform", ["windows-runtime", "windows-arch", "windows-kubeedge-version", "windows-keadm-version",
                   "windows-no-cgroupdriver", "containerd-arm-distro", "arch-unsupported"]),
-    ("runtime", ["containerd-too-old", "containerd-cri-disabled", "containerd-imports-replace",
+    ("runtime", ["cri-v1alpha2-only", "containerd-too-old", "containerd-cri-disabled", "containerd-imports-replace",
                  "containerd-default-no-systemdcgroup", "dockershim-removed", "dockershim-deprecated",
                  "cri-dockerd-remote", "crio-pod-uid", "crio-namespace", "crio-version-skew", "crio-conmon-pod",
                  "isulad-systemd-cgroup", "isulad-stream-port", "isulad-cri-v1-build", "isulad-not-packaged",
-                 "isulad-exec-ws", "isulad-runc", "kata-multitenancy", "kata-untrusted-removed",
+                 "isulad-exec-ws", "isulad-runc", "kata-multitenancy", "kata-runtimeclass-edge",
                  "virtlet-unmaintained", "virtlet-endpoint"]),
     ("cgroup", ["keadm-systemd-bug", "cgroup-driver-both-sides", "docker-cgroup-default"]),
-    ("images", ["sandbox-image-runtime-key", "runtime-default-sandbox", "image-repository-scope"]),
-    ("edgecore", ["kubeedge-version-explicit", "cloudcore-from-env", "keadm-set-single", "hub-protocol-version",
+    ("images", ["sandbox-image-runtime-key", "dockershim-sandbox", "runtime-default-sandbox", "image-repository-scope"]),
+    ("edgecore", ["kubeedge-version-explicit", "cloudcore-from-env", "keadm-with-mqtt", "hub-protocol-version",
                   "keadm-clean-dir", "edged-deprecated-keys", "edged-old-keys-ignored", "cloudcore-required",
-                  "token-from-env", "cloudcore-port", "token-in-output", "kubelet-must-not-run", "cni-required"]),
+                  "token-required", "token-from-env", "cloudcore-port", "token-in-output", "kubelet-must-not-run", "cni-required"]),
 ]
 CODES = [code for _, codes in CODE_GROUPS for code in codes]

@@ -24,7 +24,7 @@ OSES = ["ubuntu", "debian", "centos", "rhel", "openeuler", "windows"]
 ARCHES = ["amd64", "arm64", "arm"]
 CGROUP_DRIVERS = ["systemd", "cgroupfs"]
 HUB_PROTOCOLS = ["websocket", "quic"]
-KATA_MODES = ["runtimeclass", "untrusted"]
+KATA_MODES = ["untrusted", "runtimeclass"]
 LANGS = ["en", "zh"]
 DOCKERSHIM = "dockershim"
 
@@ -120,7 +120,7 @@ class Selection:
     node_name: str = ""
     labels: str = ""
     hub_protocol: str = "websocket"
-    kata_mode: str = "runtimeclass"
+    kata_mode: str = "untrusted"
     isulad_stream_port: str = ""
     cni_subnet: str = ""
     lang: str = "en"
@@ -462,6 +462,8 @@ def parse(raw: dict[str, Any], *, compat_default: Callable[[Selection, str], str
 def default_runtime_version(sel: Selection, compat: Callable[[Selection, str], str] | None) -> str:
     """Newest offered version without a compatibility error (``compat`` comes from rules)."""
     candidates = [r.latest for r in reversed(runtime_releases(sel.runtime))]
+    if sel.runtime == "docker":
+        candidates.append(DOCKERSHIM)  # only where no cri-dockerd fits (KubeEdge v1.12: CRI v1alpha2)
     if sel.runtime == "cri-o":
         # CRI-O follows Kubernetes minors: prefer the minor of KubeEdge's vendored Kubernetes.
         k8s = next(r.vendored_k8s for r in facts.KUBEEDGE_RELEASES if r.minor == sel.kubeedge_minor)
@@ -501,7 +503,7 @@ def apply_mirror(image: str, mirror: str) -> str:
 
 def permalink_query(sel: Selection) -> dict[str, str]:
     """Only what the user gave and what differs from the default, never secrets."""
-    defaults, _ = parse({"lang": sel.lang} if sel.lang != "en" else {})
+    defaults, _ = parse({})
     out = {}
     full = sel.as_dict()
     for key in sel.given:
@@ -509,6 +511,6 @@ def permalink_query(sel: Selection) -> dict[str, str]:
         if fdef.secret:
             continue
         value = short_value(sel, key)
-        if key == "lang" or full[key] != getattr(defaults, key):
+        if full[key] != getattr(defaults, key):
             out[key] = value
     return out

@@ -76,8 +76,6 @@ KNOWN_ERRORS: list[KnownError] = [
     KnownError("error dialing backend: unknown scheme: ws", "kubeedge#6751", "isulad-exec-ws",
                {"runtime": "isulad", "os": "openeuler"}),
     KnownError("edgecore for windows don't support version earlier than v1.15.0", "join_windows.go",
-               "windows-kubeedge-version", {"os": "windows", "kubeedge_version": "1.15",
-                                             "install_method": "binary", "cloudcore": "192.0.2.10:10000"},
-               {"os": "windows", "kubeedge_version": "1.14", "install_method": "binary",
-                "cloudcore": "192.0.2.10:10000"}),
+               "windows-kubeedge-version", {"os": "windows", "kubeedge_version": "1.16"},
+               {"os": "windows", "kubeedge_version": "1.14"}),
 ]

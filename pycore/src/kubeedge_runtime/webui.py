@@ -2,7 +2,7 @@
 browser (Pyodide worker), so the page before and after Python starts is the same markup.
 
 The browser side only morphs the DOM to the new markup and wires events; it decides nothing.
-Stable hooks: the root has ``data-state``; each output's ``<code>`` has ``data-artifact-path`` and
+Stable hooks: the root has ``data-state``; each output's ``<pre>`` has ``data-artifact-path`` and
 exactly the artifact's text as its text content (highlighting only wraps it in spans).
 """
 
@@ -101,7 +101,7 @@ def _field(f: dict[str, Any], lang: str) -> str:
         items = "".join(f'<li><s>{escape(o["label"])}</s> {escape(o["reason"])}</li>' for o in unavailable)
         parts.append(f'<details class="kec-unavailable"><summary>{escape(t(lang, "ui.unavailable"))} '
                      f'({len(unavailable)})</summary><ul>{items}</ul></details>')
-    parts.append(_diags(f["diagnostics"]))
+    parts.append(_diags([d for d in f["diagnostics"] if d["severity"] != "info"]))
     parts.append("</div>")
     return "".join(parts)
 
@@ -151,8 +151,9 @@ def _outputs(result: Result, state: dict[str, Any]) -> str:
             f'<button type="button" class="kec-btn" data-action="copy">{escape(t(lang, "ui.copy"))}</button>'
             f'<button type="button" class="kec-btn" data-action="download" data-filename="{_attr(filename)}">'
             f'{escape(t(lang, "ui.download"))}</button>{sha}</div>'
-            f'<pre class="kec-pre"><code class="language-{a.language}" data-artifact-path="{_attr(a.path)}">'
-            f"{highlight(a.content, a.language)}</code></pre></section>")
+            # a <pre> without <code>: the theme decorates every "pre > code" and would change the markup
+            f'<pre class="kec-pre language-{a.language}" data-artifact-path="{_attr(a.path)}">'
+            f"{highlight(a.content, a.language)}</pre></section>")
     toolbar = (f'<div class="kec-toolbar"><button type="button" class="kec-btn" data-action="download-all">'
                f'{escape(t(lang, "ui.download_all"))}</button>'
                f'<a class="kec-permalink" href="{_attr(result.permalink or "?")}">{escape(t(lang, "ui.permalink"))}'
@@ -165,8 +166,23 @@ def inner(raw: dict[str, Any]) -> str:
     """The island's content for a raw selection (what the worker sends after every change)."""
     result = generate(raw)
     state = form_state(raw, result)
-    general = _diags(state["diagnostics"], "kec-diags kec-notes")
-    return _form(state) + general + _outputs(result, state)
+    return _form(state) + _notes(state) + _outputs(result, state)
+
+
+def _notes(state: dict[str, Any]) -> str:
+    """Notes that concern no single field, then the infos of the fields (errors and warnings sit by
+    their field), so the form stays compact and nothing is lost."""
+    notes = list(state["diagnostics"])
+    for f in state["fields"]:
+        notes += [{**d, "message": f'{f["label"]}: {d["message"]}'} for d in f["diagnostics"]
+                  if d["severity"] == "info"]
+    if not notes:
+        return ""
+    lang = state["lang"]
+    severe = sum(1 for d in notes if d["severity"] != "info")
+    open_attr = " open" if severe else ""
+    return (f'<details class="kec-notes"{open_attr}><summary>{escape(t(lang, "ui.notes"))} ({len(notes)})</summary>'
+            f'{_diags(notes)}</details>')
 
 
 def island(preset: dict[str, Any], lang: str) -> str:
@@ -175,7 +191,8 @@ def island(preset: dict[str, Any], lang: str) -> str:
     status = (f'<div class="kec-status" role="status" aria-live="polite">'
               f'<span class="kec-spinner" aria-hidden="true"></span>'
               f'<span class="kec-status-text">{escape(t(lang, "ui.loading"))}</span></div>')
-    return (f'<div class="{ROOT_CLASS}" data-state="loading" data-lang="{lang}" '
+    permalink = generate(raw).permalink
+    return (f'<div class="{ROOT_CLASS}" data-state="loading" data-lang="{lang}" data-permalink="{_attr(permalink)}" '
             f"data-preset='{_attr(json.dumps(preset, sort_keys=True))}' "
             f'data-loading-text="{_attr(t(lang, "ui.loading"))}" data-ready-text="{_attr(t(lang, "ui.ready"))}" '
             f'data-copied-text="{_attr(t(lang, "ui.copied"))}" data-notice-text="{_attr(t(lang, "ui.ignored"))}">'

@@ -7,7 +7,7 @@ for a node without one. Keys come from ``facts.CONTAINERD_KEYS`` for the file's 
 from __future__ import annotations
 
 from .. import facts
-from ..plan import ConfigFile, RuntimePlan, cni_files, download, set_path
+from ..plan import ConfigFile, RuntimePlan, cni_download, cni_files, download, set_path
 from ..selection import Selection
 
 DROPIN_DIR = "/etc/containerd/conf.d"
@@ -18,8 +18,7 @@ WINDOWS_MAIN = "C:/Program Files/containerd/config.toml"
 RUNC_TYPE = "io.containerd.runc.v2"
 
 
-def settings(sel: Selection, extra_runtimes: dict | None = None, untrusted: dict | None = None,
-             version: int | None = None) -> dict:
+def settings(sel: Selection, extra_runtimes: dict | None = None, version: int | None = None) -> dict:
     """The CRI settings for this selection, as the nested tables of the chosen config version."""
     version = version or facts.CONTAINERD.get("config_version", sel.runtime_version)
     keys = facts.CONTAINERD_KEYS[version]
@@ -33,8 +32,6 @@ def settings(sel: Selection, extra_runtimes: dict | None = None, untrusted: dict
         set_path(tree, keys["registry_config_path"], CERTS_DIR)
     for name, table in (extra_runtimes or {}).items():
         set_path(tree, keys["runtimes"] + (name,), table)
-    if untrusted:
-        set_path(tree, keys["untrusted_workload_runtime"], untrusted)
     return tree
 
 
@@ -85,7 +82,7 @@ def base_plan(sel: Selection, name: str, tree: dict, v2_tree: dict | None = None
     if sel.image_mirror:
         files.append(hosts_toml(sel))
     files.extend(cni_files(sel))
-    downloads = [download("cni", facts.CNI.get("plugins_version", "0"), sel)]
+    downloads = [cni_download(sel)]
     if sel.arch in facts.DOWNLOADS["containerd"].arches:
         downloads.insert(0, download("containerd", version, sel))
         downloads.insert(1, download("runc", facts.RUNC_VERSION, sel))

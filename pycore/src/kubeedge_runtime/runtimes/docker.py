@@ -1,13 +1,14 @@
 """Docker Engine with cri-dockerd (KubeEdge v1.14+), or the built-in dockershim (v1.12-v1.13).
 
 ``daemon.json`` keys are merged into the user's file. cri-dockerd gets its pause image and CNI
-flags from a systemd drop-in, so a packaged unit stays untouched.
+flags from our units in /etc/systemd/system, which take precedence over a packaged unit of the
+same name (that file stays untouched); install.sh links a packaged binary to the path they run.
 """
 
 from __future__ import annotations
 
 from .. import facts
-from ..plan import ConfigFile, RuntimePlan, cni_files, download
+from ..plan import ConfigFile, RuntimePlan, cni_download, cni_files, download
 from ..selection import DOCKERSHIM, Selection
 
 DAEMON_JSON = "/etc/docker/daemon.json"
@@ -72,8 +73,7 @@ def plan(sel: Selection) -> RuntimePlan:
     p = RuntimePlan(
         "docker", facts.CRI_DOCKERD.get("socket", "0"), ["docker", "cri-docker.socket", "cri-docker"],
         files=files, packages=packages, needs_cni=True,
-        downloads=[download("cri-dockerd", sel.runtime_version, sel), download("cni", facts.CNI.get(
-            "plugins_version", "0"), sel)],
+        downloads=[download("cri-dockerd", sel.runtime_version, sel), cni_download(sel)],
         script={"dockershim": False},
     )
     p.checks = [

@@ -8,7 +8,7 @@ edged's read-only server uses. ``systemd-cgroup`` exists only from iSulad 2.1.6.
 from __future__ import annotations
 
 from .. import facts
-from ..plan import ConfigFile, RuntimePlan, cni_files, download
+from ..plan import ConfigFile, RuntimePlan, cni_download, cni_files
 from ..selection import Selection
 
 DAEMON_JSON = "/etc/isulad/daemon.json"
@@ -23,12 +23,13 @@ def daemon_json(sel: Selection) -> dict:
         "cni-conf-dir": facts.CNI.get("conf_dir", "0"),
         "websocket-server-listening-port": int(sel.isulad_stream_port),
     }
-    if facts.ISULAD.has("enable_cri_v1", version):
+    if facts.KUBEEDGE.has("cri_v1_required", sel.kubeedge_version) and facts.ISULAD.has("enable_cri_v1", version):
         data["enable-cri-v1"] = True
     if facts.ISULAD.has("systemd_cgroup", version):
         data["systemd-cgroup"] = sel.cgroup_driver == "systemd"
-    if sel.image_mirror:
-        data["registry-mirrors"] = [sel.image_mirror]
+    # names without a registry (kubeedge/pause:3.6) resolve only through this list
+    mirrors = list(facts.ISULAD.get("default_registry_mirrors", version))
+    data["registry-mirrors"] = ([sel.image_mirror] if sel.image_mirror else []) + mirrors
     return data
 
 
@@ -38,7 +39,7 @@ def plan(sel: Selection) -> RuntimePlan:
     files += cni_files(sel)
     p = RuntimePlan("isulad", facts.ISULAD.get("socket", "0"), ["isulad"], files=files,
                     packages={"openeuler": ["iSulad"]}, needs_cni=True,
-                    downloads=[download("cni", facts.CNI.get("plugins_version", "0"), sel)])
+                    downloads=[cni_download(sel)])
     p.checks = [
         {"kind": "socket", "endpoint": p.endpoint},
         {"kind": "port-owner", "port": sel.isulad_stream_port, "owner": "isulad"},

@@ -1,7 +1,8 @@
 """Kata Containers: a containerd runtime handler ``kata`` plus a RuntimeClass and a test pod.
 
-The legacy ``io.kubernetes.cri.untrusted-workload`` annotation works only through containerd 1.x's
-``untrusted_workload_runtime`` (removed in 2.0; rules.py refuses that mode there).
+Two ways to send a pod to Kata: the ``io.kubernetes.cri.untrusted-workload`` annotation, which
+containerd (1.x and 2.x) maps to the runtime named ``untrusted`` -- this works on KubeEdge edge nodes;
+or a RuntimeClass ``kata``, which edged cannot resolve today (rules.py warns).
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ def handler_table() -> dict:
 
 
 def plan(sel: Selection) -> RuntimePlan:
-    handler = facts.KATA.get("handler", "0")
-    untrusted = {"runtime_type": facts.KATA.get("runtime_type", "0")} if sel.kata_mode == "untrusted" else None
-    extra = {"extra_runtimes": {handler: handler_table()}, "untrusted": untrusted}
+    untrusted = sel.kata_mode == "untrusted"
+    handler = facts.KATA.get("untrusted_handler" if untrusted else "handler", "0")
+    extra = {"extra_runtimes": {handler: handler_table()}}
     p = containerd.base_plan(sel, "kata", containerd.settings(sel, **extra), containerd.v2_form(sel, **extra))
     p.downloads.append(download("kata", facts.KATA.get("release", "0"), sel))
     runtime_class = {
@@ -42,13 +43,13 @@ def plan(sel: Selection) -> RuntimePlan:
             "containers": [{"name": "nginx", "image": _workload_image(sel)}],
         },
     }
-    if sel.kata_mode == "untrusted":
+    if untrusted:
         pod["metadata"]["annotations"] = {"io.kubernetes.cri.untrusted-workload": "true"}
     else:
         pod["spec"]["runtimeClassName"] = handler
     if sel.node_name:
         pod["spec"]["nodeName"] = sel.node_name
-    if sel.kata_mode != "untrusted":
+    if not untrusted:
         p.manifests.append(ConfigFile("kata-runtimeclass", "manifests/runtimeclass-kata.yaml", "yaml",
                                       runtime_class, "title.kata_runtimeclass"))
     p.manifests.append(ConfigFile("kata-test-pod", "manifests/kata-test-pod.yaml", "yaml", pod, "title.kata_pod"))

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from .. import facts
-from ..plan import RuntimePlan
-from ..selection import Selection, apply_mirror
+from ..plan import RuntimePlan, cni_download, cni_files
+from ..rules import runtime_version_conflicts
+from ..selection import Selection, apply_mirror, default_runtime_version
 from . import docker
 
 _SRC = "kubeedge/kubeedge@v1.23.1:hack/setup-vmruntime.sh"
@@ -47,9 +48,15 @@ CONTAINERS = [
 
 
 def plan(sel: Selection) -> RuntimePlan:
-    base_sel = replace(sel, runtime="docker", runtime_version=facts.CRI_DOCKERD_RELEASES[-1].latest)
-    p = docker.plan(base_sel)
+    docker_sel = replace(sel, runtime="docker")
+    # the container side is the Docker setup this KubeEdge version would get (dockershim on v1.12)
+    docker_sel = replace(docker_sel, runtime_version=default_runtime_version(docker_sel, runtime_version_conflicts))
+    p = docker.plan(docker_sel)
     p.runtime = "virtlet"
+    if not p.needs_cni:  # the VM runtime mounts /opt/cni/bin and /etc/cni/net.d in any case
+        p.needs_cni = True
+        p.files += cni_files(sel)
+        p.downloads.append(cni_download(sel))
     p.script["virtlet"] = {
         "image": apply_mirror(facts.VIRTLET.get("image", "0"), sel.image_mirror),
         "host_dirs": HOST_DIRS,
@@ -59,7 +66,7 @@ def plan(sel: Selection) -> RuntimePlan:
         ],
         "source": _SRC,
     }
-    p.checks.append({"kind": "socket", "endpoint": facts.VIRTLET.get("socket", "0")})
+    p.checks.append({"kind": "socket", "endpoint": facts.VIRTLET.get("socket", "0"), "after": "vmruntime.sh start"})
     return p
 
 
