@@ -113,13 +113,46 @@ def test_prerendered_outputs_before_python_and_no_jump(context, server):
     expected = {a["path"]: a["content"] for a in cli_json({})["artifacts"]}
     assert outputs(page) == expected
     before = page.inner_html(".kec-body")
-    page.wait_for_function("() => true")
     assert held, "the worker never asked for its packages"
     for route in held:
         route.continue_()
     page.wait_for_selector(READY, timeout=90_000)
     assert outputs(page) == expected
     assert page.inner_html(".kec-body") == before  # Python took over without changing the markup
+
+
+def test_changes_made_while_loading_apply_once_ready(context, server):
+    page = context.new_page()
+    held = []
+    page.route("**/assets/py/bundle.zip", lambda route: held.append(route))
+    page.goto(server + "/")
+    page.wait_for_timeout(500)
+    page.select_option("#kec-runtime", "isulad")  # before Python is there
+    assert page.get_attribute(".kec", "data-state") == "loading"
+    for route in held:
+        route.continue_()
+    page.wait_for_selector(READY, timeout=90_000)
+    assert "etc/isulad/daemon.json" in outputs(page)
+    assert "runtime=isulad" in page.url
+
+
+def test_works_under_a_sub_path(browser):
+    """Served from /site/ instead of /: every asset is found relative to the page."""
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(ROOT)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        ctx = browser.new_context()
+        page = ctx.new_page()
+        page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/site/zh/runtimes/docker/")
+        page.wait_for_selector(READY, timeout=90_000)
+        assert "etc/docker/daemon.json" in outputs(page)
+        ctx.close()
+    finally:
+        httpd.shutdown()
 
 
 PARITY = [
