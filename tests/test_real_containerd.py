@@ -360,26 +360,18 @@ def test_install_sh_in_place_edit_loads_with_user_settings(node, tmp_path):
     """install.sh on a containerd 1.x node whose config.toml already configures CRI (and disables it, as
     containerd.io ships it): the script edits the file in place; containerd then loads it with CRI ok, our
     sandbox image and SystemdCgroup, and the user's own CRI setting still in effect."""
-    from test_scripts import STUBS, fake_root, run_install  # the same stubs as the script tests
+    from sandbox import Sandbox  # the same sandbox as the install.sh tests
 
-    stub_dir = tmp_path / "stubs"
-    stub_dir.mkdir()
-    for name, body in STUBS.items():
-        if name in ("containerd",):
-            body = 'echo "containerd github.com/containerd/containerd v1.6.39 deadbeef"'
-        f = stub_dir / name
-        f.write_text(f"#!/bin/bash\n{body}\n")
-        f.chmod(0o755)
-    env = {**os.environ, "PATH": f"{stub_dir}:{os.environ['PATH']}", "STUB_LOG": str(tmp_path / "log"),
-           "STUB_ARGV": str(tmp_path / "argv")}
-    root = fake_root(tmp_path)
+    sb = Sandbox(tmp_path / "node", present=("containerd",), env={"SB_CONTAINERD": "1.6.39"})
+    sb.serve_downloads({"runtime_version": "1.6"})
+    root = sb.root
     user = ('version = 2\ndisabled_plugins = ["cri"]\n\n'
             f'[plugins."{CRI}"]\n  max_concurrent_downloads = 7\n  sandbox_image = "k8s.gcr.io/pause:3.5"\n')
     (root / "etc/containerd").mkdir(parents=True)
     (root / "etc/containerd/config.toml").write_text(user)
     result = kubeedge_runtime.generate({"runtime_version": "1.6", "sandbox_image": SANDBOX})
     script = next(a for a in result.artifacts if a.id == "install").content
-    res = run_install(script, tmp_path, env, "--root", str(root), "--no-start")
+    res = sb.run(script, "--no-start")
     assert res.returncode == 0, res.stderr + res.stdout
     edited = (root / "etc/containerd/config.toml").read_text()
     node.main.write_text(node.header() + edited + node.opt_table())

@@ -152,6 +152,8 @@ def build_artifacts(sel: Selection, plan: RuntimePlan, permalink: str) -> list[A
         "downloads": {d.key: d for d in plan.downloads},
         "downloads_keadm": download("keadm", sel.kubeedge_version, sel),
         "downloads_edgecore": download("edgecore", sel.kubeedge_version, sel),
+        "fetch_downloads": plan.downloads + [download("keadm" if sel.install_method == "keadm" else "edgecore",
+                                                       sel.kubeedge_version, sel)],
         "ports": facts.PORTS,
         "edgecore_unit": serialise("ini", edgecore.UNIT),
         "edgecore_path": edgecore.EDGECORE_YAML,

@@ -328,6 +328,7 @@ class Download:
     checksum: str  # "sha256sum" (hash + name lines), "sha256" (same, one file), "sha512-bare" (hash only), ""
     arches: tuple[str, ...]
     source: str
+    installs: str = ""  # the file whose presence means it is installed (checked before downloading)
 
 
 GITHUB = "https://github.com"
@@ -347,14 +348,16 @@ DOWNLOADS = {
         "sha256sum", ("amd64", "arm64", "arm"), "containernetworking/plugins release assets"),
     "cri-dockerd": Download(
         "cri-dockerd", GITHUB + "/Mirantis/cri-dockerd/releases/download/v{version}/cri-dockerd-{version}.{arch}.tgz",
-        "", "", ("amd64", "arm64"), "Mirantis/cri-dockerd release assets (no checksums, no 32-bit arm)"),
+        "", "", ("amd64", "arm64"), "Mirantis/cri-dockerd release assets (no checksums, no 32-bit arm)",
+        "/usr/local/bin/cri-dockerd"),
     "cri-o": Download(
         "cri-o", "https://storage.googleapis.com/cri-o/artifacts/cri-o.{arch}.v{version}.tar.gz",
         "https://storage.googleapis.com/cri-o/artifacts/cri-o.{arch}.v{version}.tar.gz.sha256sum",
         "sha256sum", ("amd64", "arm64"), "cri-o/cri-o install.md static bundles"),
     "kata": Download(
         "kata-static", GITHUB + "/kata-containers/kata-containers/releases/download/{version}/kata-static-{version}-{arch}.tar.zst",
-        "", "", ("amd64", "arm64"), "kata-containers/kata-containers@3.32.0:tools/packaging/release/release.sh"),
+        "", "", ("amd64", "arm64"), "kata-containers/kata-containers@3.32.0:tools/packaging/release/release.sh",
+        "/opt/kata/bin/containerd-shim-kata-v2"),
     "keadm": Download(
         "keadm", GITHUB + "/kubeedge/kubeedge/releases/download/v{version}/keadm-v{version}-linux-{arch}.tar.gz",
         GITHUB + "/kubeedge/kubeedge/releases/download/v{version}/checksum_keadm-v{version}-linux-{arch}.tar.gz.txt",

@@ -36,6 +36,7 @@ class ResolvedDownload:
     url: str
     checksum_url: str
     checksum: str
+    installs: str = ""
 
 
 @dataclass
@@ -76,7 +77,7 @@ def download(key: str, version: str, sel: Selection) -> ResolvedDownload:
     if sel.download_mirror:
         url = mirror_url(url, sel.download_mirror)
         checksum_url = mirror_url(checksum_url, sel.download_mirror) if checksum_url else ""
-    return ResolvedDownload(key, d.name, version, url, checksum_url, d.checksum)
+    return ResolvedDownload(key, d.name, version, url, checksum_url, d.checksum, d.installs)
 
 
 def mirror_url(url: str, mirror: str) -> str:
