@@ -7,7 +7,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 APT_PACKAGES := containerd shellcheck chromium fonts-noto-cjk
 
-.PHONY: serve test setup apt wheel site clean
+.PHONY: serve test setup apt wheel site clean bench
 
 # Set up everything, build the site and serve it on $(HOST):$(PORT).
 serve: site
@@ -50,3 +50,7 @@ site: wheel node_modules/pyodide/pyodide.mjs
 
 clean:
 	rm -rf $(VENV) dist site build pycore/build pycore/src/*.egg-info
+
+# Measure the page and the CLI; writes bench/results.json and prints a table.
+bench: site apt
+	$(PY) bench/run.py

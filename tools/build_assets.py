@@ -1,7 +1,8 @@
 """Build what the site serves besides the pages, into build/assets/ (the MkDocs hook copies it):
 
 - pyodide/      the runtime from the npm package `pyodide` (node_modules), never a CDN
-- py/bundle.zip our package and its pure-Python dependencies, unpacked by the worker in one go
+- py/bundle.zip our package and its pure-Python dependencies, compiled to bytecode (and the Jinja
+                templates to modules) by Pyodide itself, unpacked by the worker in one go
 - downloads/    our wheel, and wheelhouse.zip (our wheel + dependency wheels) for `pip install --no-index`
 
 Every wheel is py3-none-any, so the browser and any air-gapped host can use them: markupsafe and
@@ -67,6 +68,8 @@ def main() -> None:
                     bundle.writestr(zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0)), whl.read(name),
                                     zipfile.ZIP_DEFLATED)
 
+    # bytecode for the browser, compiled by the Pyodide the site serves
+    subprocess.run(["node", str(ROOT / "tools" / "compile_bundle.mjs"), str(out / "py" / "bundle.zip")], check=True)
     shutil.copy(ours, out / "downloads" / ours.name)
     with zipfile.ZipFile(out / "downloads" / "wheelhouse.zip", "w", zipfile.ZIP_STORED) as house:
         for wheel in wheels:

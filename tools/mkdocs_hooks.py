@@ -20,6 +20,7 @@ After the build, the browser assets (web/, build/assets/) are copied into the si
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 from html import escape
@@ -86,7 +87,7 @@ def diagnostics(spec: dict, lang: str) -> str:
 
 def configurator(spec: dict, lang: str) -> str:
     key = f"KEC-ISLAND-{len(_islands)}"
-    _islands[key] = webui.island(spec or {}, lang)
+    _islands[key] = (spec or {}, lang)
     return f'<div data-kec-island="{key}"></div>'
 
 
@@ -211,7 +212,13 @@ def on_page_markdown(markdown, page, config, files):
 
 
 def on_page_content(html, page, config, files):
-    return re.sub(r'<div data-kec-island="(KEC-ISLAND-\d+)"></div>', lambda m: _islands[m.group(1)], html)
+    assets = "../" * page.url.count("/") + "assets/"  # relative, so the site works under any sub-path
+
+    def island(m: re.Match) -> str:
+        preset, lang = _islands[m.group(1)]
+        return webui.island(preset, lang, assets)
+
+    return re.sub(r'<div data-kec-island="(KEC-ISLAND-\d+)"></div>', island, html)
 
 
 def on_post_build(config):
@@ -220,9 +227,13 @@ def on_post_build(config):
     if not assets.is_dir():
         raise RuntimeError("build/assets is missing: run `make site` (it builds the wheel, bundle and Pyodide copy)")
     target = site / "assets"
-    shutil.copytree(ROOT / "web", target / "configurator", dirs_exist_ok=True)
+    shutil.copytree(ROOT / "web", target / "configurator", dirs_exist_ok=True, ignore=shutil.ignore_patterns("sw.js"))
     for sub in ("pyodide", "py", "downloads"):
         shutil.copytree(assets / sub, target / sub, dirs_exist_ok=True)
+    # the service worker, versioned by what it caches (a new build replaces the old cache)
+    version = hashlib.sha256((target / "py" / "bundle.zip").read_bytes()
+                             + (target / "pyodide" / "pyodide.asm.wasm").read_bytes()[:1 << 20]).hexdigest()[:16]
+    (site / "sw.js").write_text((ROOT / "web" / "sw.js").read_text().replace("__VERSION__", version))
     # Material's language switch looks the page up in the sitemap of the current language's site
     if (site / "sitemap.xml").exists() and (site / "zh").is_dir():
         shutil.copy(site / "sitemap.xml", site / "zh" / "sitemap.xml")

@@ -16,7 +16,9 @@ function init(root) {
   let seq = 0;
   const calls = new Map();
 
-  const worker = new Worker(new URL("./worker.mjs", import.meta.url), { type: "module" });
+  // the page started the worker while it was parsed (webui.island); adopt it and what it said so far
+  const early = window.__kecEarly;
+  const worker = early ? early.worker : new Worker(new URL("./worker.mjs", import.meta.url), { type: "module" });
   worker.onmessage = ({ data }) => {
     if (data.type === "progress") {
       statusText.textContent = `${root.dataset.loadingText} (${data.step})`;
@@ -31,6 +33,7 @@ function init(root) {
       data.ok ? resolve(data.value) : reject(new Error(data.error));
     }
   };
+  if (early) early.queue.splice(0).forEach((data) => worker.onmessage({ data }));
   const call = (op, args) => new Promise((resolve, reject) => {
     const id = ++seq;
     calls.set(id, { resolve, reject });
@@ -39,15 +42,19 @@ function init(root) {
 
   async function onReady() {
     const changed = pending.length > 0;
-    for (const [key, value] of pending.splice(0)) raw = await call("change", { raw, key, value });
+    for (const [key, value] of pending.splice(0)) raw = (await call("change", { raw, key, value })).raw;
     statusText.textContent = root.dataset.readyText;
     await render(changed ? "replace" : null);
     ready = true;
     root.dataset.state = "ready";
+    if ("serviceWorker" in navigator) {
+      // repeat visits and offline use: the site's files from the cache (registered once Python runs)
+      navigator.serviceWorker.register(new URL("../../sw.js", import.meta.url)).catch(() => {});
+    }
   }
 
-  async function render(history) {
-    const out = await call("render", { raw });
+  async function render(history, rendered) {
+    const out = rendered || (await call("render", { raw }));
     const tpl = document.createElement("template");
     tpl.innerHTML = out.html;
     morphChildren(body, tpl.content);
@@ -69,8 +76,9 @@ function init(root) {
       pending.push([key, value]);
       return;
     }
-    raw = await call("change", { raw, key, value });
-    await render("push");
+    const out = await call("change", { raw, key, value });
+    raw = out.raw;
+    await render("push", out);
   }
 
   // --- events ---------------------------------------------------------------------------------
@@ -193,6 +201,8 @@ function morph(a, b) {
     if (a.nodeValue !== b.nodeValue) a.nodeValue = b.nodeValue;
     return;
   }
+  const h = b.getAttribute("data-h");
+  if (h && a.getAttribute("data-h") === h) return; // same content as shown: nothing to do
   const keepOpen = a.tagName === "DETAILS";
   for (const { name } of [...a.attributes]) {
     if (!b.hasAttribute(name) && !(keepOpen && name === "open")) a.removeAttribute(name);

@@ -29,8 +29,7 @@ onmessage = async ({ data }) => {
     if (op === "render") {
       postMessage({ id, ok: true, value: JSON.parse(webui.api_render(JSON.stringify(args.raw))) });
     } else if (op === "change") {
-      const raw = JSON.parse(webui.api_change(JSON.stringify(args.raw), args.key, args.value));
-      postMessage({ id, ok: true, value: raw });
+      postMessage({ id, ok: true, value: JSON.parse(webui.api_change(JSON.stringify(args.raw), args.key, args.value)) });
     } else if (op === "zip") {
       const proxy = webui.api_zip(JSON.stringify(args.raw));
       const bytes = proxy.toJs();

@@ -82,9 +82,23 @@ def render_file(sel: Selection, f: ConfigFile, permalink: str) -> str:
 
 # --- templates ------------------------------------------------------------------------------
 
+COMPILED_TEMPLATES = "_templates_compiled"  # written into the browser bundle by tools/compile_bundle.mjs
+
+
+def _loader() -> jinja2.BaseLoader:
+    """Templates precompiled to Python modules where the bundle has them (faster start in the
+    browser), else the template sources; both render the same bytes."""
+    from importlib import resources
+
+    compiled = resources.files("kubeedge_runtime").joinpath(COMPILED_TEMPLATES)
+    if compiled.is_dir():
+        return jinja2.ModuleLoader(str(compiled))
+    return jinja2.PackageLoader("kubeedge_runtime", "templates")
+
+
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("kubeedge_runtime", "templates"),
+        loader=_loader(),
         autoescape=False,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,

@@ -345,7 +345,7 @@ DOWNLOADS = {
     "cni": Download(
         "cni-plugins", GITHUB + "/containernetworking/plugins/releases/download/v{version}/cni-plugins-linux-{arch}-v{version}.tgz",
         GITHUB + "/containernetworking/plugins/releases/download/v{version}/cni-plugins-linux-{arch}-v{version}.tgz.sha256",
-        "sha256sum", ("amd64", "arm64", "arm"), "containernetworking/plugins release assets"),
+        "sha256", ("amd64", "arm64", "arm"), "containernetworking/plugins release assets"),
     "cri-dockerd": Download(
         "cri-dockerd", GITHUB + "/Mirantis/cri-dockerd/releases/download/v{version}/cri-dockerd-{version}.{arch}.tgz",
         "", "", ("amd64", "arm64"), "Mirantis/cri-dockerd release assets (no checksums, no 32-bit arm)",

@@ -6,6 +6,7 @@ next raw selection, so the highlighted option and the shown output can never dis
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from . import rules
@@ -31,10 +32,16 @@ def change(raw: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
 
 
 def _errors(raw: dict[str, Any]) -> list[Diagnostic]:
-    sel, diags = selection_from(raw)
+    return list(_errors_cached(tuple(sorted((k, str(v)) for k, v in raw.items()))))
+
+
+@lru_cache(maxsize=4096)
+def _errors_cached(items: tuple[tuple[str, str], ...]) -> tuple[Diagnostic, ...]:
+    """The errors of a selection; option checks repeat across form changes, so they are remembered."""
+    sel, diags = selection_from(dict(items))
     if not any(d.severity == "error" for d in diags):
         diags = diags + rules.evaluate(sel)
-    return [d for d in diags if d.severity == "error"]
+    return tuple(d for d in diags if d.severity == "error")
 
 
 def _option_label(lang: str, key: str, value: str) -> str:

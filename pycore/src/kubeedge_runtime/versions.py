@@ -29,6 +29,7 @@ class Table:
         self.name = name
         self.rows = rows
         self._by_key: dict[str, list[tuple[SpecifierSet, Row]]] = {}
+        self._cache: dict[tuple[str, str], Row | None] = {}
         for row in rows:
             self._by_key.setdefault(row.key, []).append((SpecifierSet(row.versions), row))
 
@@ -36,11 +37,13 @@ class Table:
         return list(self._by_key)
 
     def row(self, key: str, version: str) -> Row | None:
-        v = Version(version)
-        for spec, row in self._by_key.get(key, ()):
-            if spec.contains(v, prereleases=True):
-                return row
-        return None
+        # the same few (key, version) pairs are asked for on every form change: answer them once
+        cache_key = (key, version)
+        if cache_key not in self._cache:
+            v = Version(version)
+            self._cache[cache_key] = next(
+                (row for spec, row in self._by_key.get(key, ()) if spec.contains(v, prereleases=True)), None)
+        return self._cache[cache_key]
 
     def get(self, key: str, version: str, default: Any = None) -> Any:
         row = self.row(key, version)

@@ -13,6 +13,7 @@ import io
 import json
 import re
 import zipfile
+from functools import lru_cache
 from html import escape
 from typing import Any
 
@@ -47,6 +48,7 @@ _COMPILED = {lang: re.compile("|".join(f"(?P<{cls}{i}>{rx})" for i, (cls, rx) in
              for lang, rules in _RULES.items()}
 
 
+@lru_cache(maxsize=256)
 def highlight(text: str, language: str) -> str:
     """HTML for ``text`` with token spans; its text content is exactly ``text``."""
     rx = _COMPILED.get(language)
@@ -75,12 +77,17 @@ def _diags(diags: list[dict[str, Any]], css: str = "kec-diags") -> str:
     return f'<ul class="{css}">{items}</ul>'
 
 
+def _digest(*parts: str) -> str:
+    """A short hash of what an element shows: the browser skips re-rendering elements whose hash is
+    unchanged (web/configurator.mjs morph)."""
+    return hashlib.md5("\0".join(parts).encode()).hexdigest()[:12]
+
+
 def _field(f: dict[str, Any], lang: str) -> str:
     key = f["key"]
     fid = f"kec-{key}"
     help_id = f"{fid}-help"
-    parts = [f'<div class="kec-field" data-field="{key}">',
-             f'<label for="{fid}">{escape(f["label"])}</label>']
+    parts = [f'<label for="{fid}">{escape(f["label"])}</label>']
     if f["kind"] == "choice":
         opts = []
         for o in f["options"]:
@@ -102,8 +109,8 @@ def _field(f: dict[str, Any], lang: str) -> str:
         parts.append(f'<details class="kec-unavailable"><summary>{escape(t(lang, "ui.unavailable"))} '
                      f'({len(unavailable)})</summary><ul>{items}</ul></details>')
     parts.append(_diags([d for d in f["diagnostics"] if d["severity"] != "info"]))
-    parts.append("</div>")
-    return "".join(parts)
+    body = "".join(parts)
+    return f'<div class="kec-field" data-field="{key}" data-h="{_digest(body)}">{body}</div>'
 
 
 def _catalog(lang: str) -> dict[str, str]:
@@ -146,7 +153,7 @@ def _outputs(result: Result, state: dict[str, Any]) -> str:
         filename = a.path.rsplit("/", 1)[-1]
         panels.append(
             f'<section role="tabpanel" class="kec-panel" id="kec-panel-{a.id}" aria-labelledby="kec-tab-{a.id}" '
-            f'data-artifact="{a.id}"{hidden}>'
+            f'data-artifact="{a.id}" data-h="{_digest(lang, a.path, a.title, a.content)}"{hidden}>'
             f'<div class="kec-panel-bar"><code class="kec-path">{escape(a.path)}</code>'
             f'<button type="button" class="kec-btn" data-action="copy">{escape(t(lang, "ui.copy"))}</button>'
             f'<button type="button" class="kec-btn" data-action="download" data-filename="{_attr(filename)}">'
@@ -185,8 +192,12 @@ def _notes(state: dict[str, Any]) -> str:
             f'{_diags(notes)}</details>')
 
 
-def island(preset: dict[str, Any], lang: str) -> str:
-    """The whole configurator element for a page, prerendered with the page's preset selection."""
+def island(preset: dict[str, Any], lang: str, assets: str = "assets/") -> str:
+    """The whole configurator element for a page, prerendered with the page's preset selection.
+
+    ``assets`` is the site's assets directory relative to the page: a small inline script starts the
+    Python worker while the page is still being parsed, instead of after it (configurator.mjs adopts it).
+    """
     raw = {**preset, "lang": lang}
     status = (f'<div class="kec-status" role="status" aria-live="polite">'
               f'<span class="kec-spinner" aria-hidden="true"></span>'
@@ -196,7 +207,11 @@ def island(preset: dict[str, Any], lang: str) -> str:
             f"data-preset='{_attr(json.dumps(preset, sort_keys=True))}' "
             f'data-loading-text="{_attr(t(lang, "ui.loading"))}" data-ready-text="{_attr(t(lang, "ui.ready"))}" '
             f'data-copied-text="{_attr(t(lang, "ui.copied"))}" data-notice-text="{_attr(t(lang, "ui.ignored"))}">'
-            f'{status}<div class="kec-body">{inner(raw)}</div></div>')
+            f'{status}<div class="kec-body">{inner(raw)}</div>'
+            f'<script data-worker="{_attr(assets)}configurator/worker.mjs">'
+            "(function(s){var w=new Worker(s.dataset.worker,{type:'module'}),q=[];"
+            "w.onmessage=function(e){q.push(e.data)};window.__kecEarly={worker:w,queue:q}})(document.currentScript)"
+            "</script></div>")
 
 
 # --- API for the worker -----------------------------------------------------------------------
@@ -209,7 +224,11 @@ def api_render(raw_json: str) -> str:
 
 
 def api_change(raw_json: str, key: str, value: str) -> str:
-    return json.dumps(change(json.loads(raw_json), key, value))
+    """One round trip per form change: the next raw selection and its rendering."""
+    raw = change(json.loads(raw_json), key, value)
+    out = json.loads(api_render(json.dumps(raw)))
+    out["raw"] = raw
+    return json.dumps(out)
 
 
 def api_zip(raw_json: str) -> bytes:

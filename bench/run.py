@@ -1,0 +1,241 @@
+"""make bench: measure the configurator like a product and write bench/results.json.
+
+Browser figures come from Debian's Chromium (Playwright, no browser download) against the built
+site served on 127.0.0.1; CLI figures from the installed package. Several runs, medians and spread.
+Times are milliseconds unless the key says otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SITE = ROOT / "site"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+# Records, in the page, when the configurator's state changes and every long task during load.
+INIT = """
+window.__kec = { marks: {}, longTasks: 0 };
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) window.__kec.longTasks += e.duration;
+}).observe({ type: "longtask", buffered: true });
+new MutationObserver(() => {
+  const root = document.querySelector(".kec");
+  if (root && !window.__kec.marks[root.dataset.state]) window.__kec.marks[root.dataset.state] = performance.now();
+}).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-state"] });
+"""
+
+REGEN = """async ([key, value]) => {
+  const root = document.querySelector('.kec');
+  const before = root.dataset.permalink;
+  const el = document.getElementById('kec-' + key);
+  const done = new Promise((resolve) => {
+    const obs = new MutationObserver(() => {
+      if (root.dataset.permalink !== before) { obs.disconnect(); resolve(performance.now()); }
+    });
+    obs.observe(root, { attributes: true, attributeFilter: ['data-permalink'] });
+  });
+  const t0 = performance.now();
+  el.value = value;
+  el.dispatchEvent(new Event('change', { bubbles: true }));
+  return (await done) - t0;
+}"""
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            super().handle_error(request, client_address)
+
+
+def serve(directory: Path):
+    httpd = _Server(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(directory)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
+
+
+def browser_figures(base: str, runs: int) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    out: dict[str, list[float]] = {k: [] for k in (
+        "dom_content_loaded_ms", "first_output_ms", "python_ready_ms_cold", "python_ready_ms_warm",
+        "bare_pyodide_ms", "first_visit_bytes", "first_visit_requests", "repeat_visit_network_bytes",
+        "repeat_visit_requests", "long_tasks_ms_total")}
+    regen: list[float] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=ARGS)
+        for _ in range(runs):
+            # the floor: a bare page that only loads Pyodide from the same files (fresh cache)
+            ctx = browser.new_context()
+            page = ctx.new_page()
+            page.goto(base + "/bench/bare.html")
+            page.wait_for_function("window.__bareReady", timeout=120_000)
+            out["bare_pyodide_ms"].append(page.evaluate("window.__bareReady"))
+            ctx.close()
+
+            ctx = browser.new_context()
+            net = {"bytes": 0, "requests": 0}
+
+            def count(response, net=net):
+                net["requests"] += 1
+                try:
+                    net["bytes"] += len(response.body())
+                except Exception:  # noqa: BLE001 - redirects and aborted loads have no body
+                    pass
+
+            ctx.add_init_script(INIT)
+            ctx.on("response", count)
+            page = ctx.new_page()
+            page.goto(base + "/")
+            page.wait_for_selector('.kec[data-state="ready"]', timeout=120_000)
+            timing = page.evaluate("""() => {
+                const nav = performance.getEntriesByType('navigation')[0];
+                const fcp = performance.getEntriesByName('first-contentful-paint')[0];
+                return { dcl: nav.domContentLoadedEventEnd, fcp: fcp ? fcp.startTime : null };
+            }""")
+            out["dom_content_loaded_ms"].append(timing["dcl"])
+            out["first_output_ms"].append(timing["fcp"] or timing["dcl"])
+            out["python_ready_ms_cold"].append(page.evaluate("window.__kec.marks.ready"))
+            out["long_tasks_ms_total"].append(page.evaluate("window.__kec.longTasks"))
+            out["first_visit_bytes"].append(net["bytes"])
+            out["first_visit_requests"].append(net["requests"])
+            # regeneration after form changes, across all runtimes (warm Python)
+            changes = [("runtime", r) for r in ("cri-o", "docker", "isulad", "kata", "virtlet", "containerd")]
+            changes += [("kubeedge_version", v) for v in ("1.16", "1.12", "1.19", "1.23")]
+            changes += [("cgroup_driver", "cgroupfs"), ("cgroup_driver", "systemd"),
+                        ("install_method", "binary"), ("install_method", "keadm")]
+            state = {"runtime": "containerd", "kubeedge_version": "1.23", "cgroup_driver": "systemd",
+                     "install_method": "keadm"}
+            rng = random.Random(7)
+            count_changes = 0
+            while count_changes < 40:
+                key, value = rng.choice(changes)
+                if state[key] == value:
+                    continue
+                state[key] = value
+                regen.append(page.evaluate(REGEN, [key, value]))
+                count_changes += 1
+            # repeat visit in the same context: what the cache (and service worker) saves
+            net["bytes"], net["requests"] = 0, 0
+            page2 = ctx.new_page()
+            page2.goto(base + "/")
+            page2.wait_for_selector('.kec[data-state="ready"]', timeout=120_000)
+            out["python_ready_ms_warm"].append(page2.evaluate("window.__kec.marks.ready"))
+            out["repeat_visit_network_bytes"].append(net["bytes"])
+            out["repeat_visit_requests"].append(net["requests"])
+            ctx.close()
+        browser.close()
+    result = {}
+    for key, values in out.items():
+        result[key] = round(statistics.median(values), 1)
+        result[key + "_spread"] = [round(min(values), 1), round(max(values), 1)]
+    regen.sort()
+    result["regen_samples"] = len(regen)
+    result["regen_ms_p50"] = round(regen[len(regen) // 2], 1)
+    result["regen_ms_p95"] = round(regen[int(len(regen) * 0.95) - 1], 1)
+    result["ready_vs_bare_ratio"] = round(result["python_ready_ms_cold"] / result["bare_pyodide_ms"], 2)
+    result["first_output_vs_dcl_ratio"] = round(result["first_output_ms"] / result["dom_content_loaded_ms"], 2)
+    return result
+
+
+def cli_figures() -> dict:
+    """Every combination of the enumerated fields generated and validated."""
+    import tomllib
+
+    import yaml
+
+    from kubeedge_runtime import generate
+    from kubeedge_runtime.selection import ARCHES, CGROUP_DRIVERS, INSTALL_METHODS, OSES, RUNTIMES, kubeedge_minors
+
+    count = ok = 0
+    start = time.perf_counter()
+    for runtime in RUNTIMES:
+        for method in INSTALL_METHODS:
+            for minor in kubeedge_minors():
+                for arch in ARCHES:
+                    for os_ in OSES:
+                        for driver in CGROUP_DRIVERS:
+                            result = generate({"runtime": runtime, "install_method": method, "kubeedge_version": minor,
+                                               "arch": arch, "os": os_, "cgroup_driver": driver,
+                                               "cloudcore": "192.0.2.10:10000", "token": "abc.def"})
+                            count += 1
+                            if not result.ok:
+                                continue
+                            ok += 1
+                            for a in result.artifacts:
+                                if a.language == "toml":
+                                    tomllib.loads(a.content)
+                                elif a.language == "json":
+                                    json.loads(a.content)
+                                elif a.language == "yaml":
+                                    yaml.safe_load(a.content)
+    seconds = time.perf_counter() - start
+    imports = []
+    for _ in range(5):
+        res = subprocess.run([sys.executable, "-c", "import time; t = time.perf_counter(); import kubeedge_runtime; "
+                              "print((time.perf_counter() - t) * 1000)"], capture_output=True, text=True, check=True)
+        imports.append(float(res.stdout))
+    return {"cli_combinations": count, "cli_generated": ok, "cli_seconds": round(seconds, 2),
+            "cli_combinations_per_second": round(count / seconds, 1),
+            "wheel_import_ms": round(statistics.median(imports), 1)}
+
+
+def machine() -> dict:
+    model = ""
+    try:
+        model = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        model = platform.processor()
+    chromium = subprocess.run([shutil.which("chromium") or "/usr/bin/chromium", "--version"], capture_output=True,
+                              text=True).stdout.strip()
+    pyodide = json.loads((ROOT / "node_modules/pyodide/package.json").read_text())["version"]
+    return {"cores": os.cpu_count(), "cpu_model": model, "python": platform.python_version(), "browser": chromium,
+            "pyodide": pyodide}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
+    args = ap.parse_args()
+    if not (SITE / "index.html").exists():
+        raise SystemExit("site/ is not built: run `make site` first (make bench does)")
+    bench_dir = SITE / "bench"
+    bench_dir.mkdir(exist_ok=True)
+    for name in ("bare.html", "bare-worker.mjs"):
+        shutil.copy(ROOT / "bench" / name, bench_dir / name)
+    httpd, base = serve(SITE)
+    try:
+        results = browser_figures(base, args.runs)
+    finally:
+        httpd.shutdown()
+    results.update(cli_figures())
+    results["machine"] = machine()
+    results["runs"] = args.runs
+    Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
+    width = max(len(k) for k in results)
+    for key, value in results.items():
+        print(f"{key:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()
