@@ -14,6 +14,7 @@ Fences in page sources (the YAML inside is a selection, as on the CLI / in a per
     severity: [error, warning]
     ```
     ```matrix```  ```flags```  ```troubleshooting```  ```codes```   tables from the facts and catalogs
+    ```bench```   bench/results.json (make bench) against the performance targets
 
 After the build, the browser assets (web/, build/assets/) are copied into the site.
 """
@@ -21,6 +22,7 @@ After the build, the browser assets (web/, build/assets/) are copied into the si
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
 from html import escape
@@ -38,7 +40,7 @@ from kubeedge_runtime.selection import RUNTIMES, kubeedge_minors
 from kubeedge_runtime.troubleshooting import KNOWN_ERRORS
 
 ROOT = Path(__file__).resolve().parents[1]
-FENCE = re.compile(r"^```(configurator|snippet|diagnostics|matrix|flags|troubleshooting|codes)[ \t]*\n(.*?)^```[ \t]*$",
+FENCE = re.compile(r"^```(configurator|snippet|diagnostics|matrix|flags|troubleshooting|codes|bench)[ \t]*\n(.*?)^```[ \t]*$",
                    re.M | re.S)
 _islands: dict[str, str] = {}
 
@@ -187,6 +189,45 @@ def codes(lang: str) -> str:
     return "\n".join(out)
 
 
+# make bench writes bench/results.json; the performance page shows it against the targets
+BENCH_ROWS = [  # (key, unit, target, met(value, results))
+    ("dom_content_loaded_ms", "ms", "", None),
+    ("first_output_ms", "ms", "≤ 1.1 × DOMContentLoaded", lambda v, r: v <= 1.1 * r["dom_content_loaded_ms"]),
+    ("bare_pyodide_ms", "ms", "", None),
+    ("python_ready_ms_cold", "ms", "≤ 1.3 × bare, ≤ 2500 ms",
+     lambda v, r: v <= 1.3 * r["bare_pyodide_ms"] and v <= 2500),
+    ("ready_vs_bare_ratio", "×", "≤ 1.3", lambda v, r: v <= 1.3),
+    ("python_ready_ms_warm", "ms", "≤ 1500 ms", lambda v, r: v <= 1500),
+    ("regen_ms_p50", "ms", "", None),
+    ("regen_ms_p95", "ms", "≤ 16 ms", lambda v, r: v <= 16),
+    ("regen_python_ms_p95", "ms", "", None),
+    ("first_visit_bytes", "B", "", None),
+    ("repeat_visit_network_bytes", "B", "< 100 KB", lambda v, r: v < 100_000),
+    ("long_tasks_ms_total", "ms", "", None),
+    ("cli_combinations", "", "", None),
+    ("cli_combinations_per_second", "/s", "", None),
+    ("wheel_import_ms", "ms", "", None),
+]
+
+
+def bench(lang: str) -> str:
+    path = ROOT / "bench" / "results.json"
+    results = json.loads(path.read_text())
+    header = [t(lang, "docs.bench.metric"), t(lang, "docs.bench.value"), t(lang, "docs.bench.spread"),
+              t(lang, "docs.bench.target"), ""]
+    rows = []
+    for key, unit, target, met in BENCH_ROWS:
+        value = results[key]
+        spread = results.get(key + "_spread")
+        shown = f"{value:,} {unit}".strip()
+        rows.append([f"`{key}`", shown, f"{spread[0]:,} – {spread[1]:,}" if spread else "", target,
+                     ("✓" if met(value, results) else "✗") if met else ""])
+    m = results["machine"]
+    machine = (f"{m['cores']} × {m['cpu_model']}, Python {m['python']}, {m['browser']}, Pyodide {m['pyodide']}; "
+               f"{results['runs']} {t(lang, 'docs.bench.runs')}")
+    return _table(header, rows) + f"\n\n*{t(lang, 'docs.bench.machine')}:* {machine}\n"
+
+
 HANDLERS = {
     "configurator": lambda spec, lang: configurator(spec, lang),
     "snippet": snippet,
@@ -195,6 +236,7 @@ HANDLERS = {
     "flags": lambda spec, lang: flags(lang),
     "troubleshooting": lambda spec, lang: troubleshooting(lang),
     "codes": lambda spec, lang: codes(lang),
+    "bench": lambda spec, lang: bench(lang),
 }
 
 

@@ -59,6 +59,7 @@ function init(root) {
     tpl.innerHTML = out.html;
     morphChildren(body, tpl.content);
     showTab(activeTab);
+    if (out.pythonMs !== undefined) root.dataset.pythonMs = out.pythonMs.toFixed(1);
     root.dataset.permalink = out.permalink; // the selection the outputs show (a hook for scripts and tests)
     if (out.unknown.length) {
       statusText.textContent = `${root.dataset.noticeText} ${out.unknown.join(", ")}`;

@@ -8,7 +8,9 @@ const ASSETS = ["assets/pyodide/pyodide.mjs", "assets/pyodide/pyodide.asm.mjs", 
   "assets/configurator/configurator.css"].map((p) => BASE + p);
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(ASSETS)).then(() => self.skipWaiting()));
+  // force-cache: the page has just downloaded these files; take them from the HTTP cache, not the network again
+  const requests = ASSETS.map((url) => new Request(url, { cache: "force-cache" }));
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(requests)).then(() => self.skipWaiting()));
 });
 
 self.addEventListener("activate", (event) => {
