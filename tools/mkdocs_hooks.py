@@ -102,12 +102,14 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 def matrix(lang: str) -> str:
     """Per KubeEdge minor: what it embeds and which runtime versions this tool offers for it."""
     header = [t(lang, "docs.matrix.kubeedge"), t(lang, "docs.matrix.k8s"), t(lang, "docs.matrix.endpoint"),
-              t(lang, "docs.matrix.sandbox")] + [t(lang, f"option.runtime.{r}") for r in RUNTIMES]
+              t(lang, "docs.matrix.sandbox"), t(lang, "docs.matrix.rootdir")] + [
+        t(lang, f"option.runtime.{r}") for r in RUNTIMES]
     rows = []
     for rel in facts.KUBEEDGE_RELEASES:
         sel, _ = selection_from({"kubeedge_version": rel.minor})
         row = [f"v{rel.latest}", rel.vendored_k8s, f"`{facts.KUBEEDGE.get('default.runtime_endpoint', rel.latest)}`",
-               f"`{facts.KUBEEDGE.get('default.sandbox_image', rel.latest)}`"]
+               f"`{facts.KUBEEDGE.get('default.sandbox_image', rel.latest)}`",
+               f"`{facts.KUBEEDGE.get('edged.root_directory', rel.latest)}`"]
         for runtime in RUNTIMES:
             state = form_state({"kubeedge_version": rel.minor, "runtime": runtime})
             field = next(f for f in state["fields"] if f["key"] == "runtime_version")

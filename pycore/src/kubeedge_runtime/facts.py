@@ -65,10 +65,6 @@ KUBEEDGE = Table("kubeedge", [
     Row("keadm.windows_join", ">=1.16", True, "kubeedge/kubeedge@v1.16.0:keadm/cmd/keadm/app/cmd/edge/join_windows.go"),
     Row("edgecore.windows", ">=1.15", True,
         "join_windows.go: 'edgecore for windows don't support version earlier than v1.15.0'"),
-    Row("keadm.default.runtimetype", ">=1.12,<1.13", "docker", _JOIN.format("12.0") + " newOption()"),
-    Row("keadm.default.runtimetype", ">=1.13,<1.16", "remote", _JOIN.format("13.0") + " newOption()"),
-    Row("keadm.runtimetype_remote_only", ">=1.15,<1.16", True,
-        "kubeedge/kubeedge@v1.15.0:keadm/cmd/keadm/app/cmd/edge/join.go:257 (PR #4841)"),
     # defaults (FACTS.md §1.2, §2)
     Row("default.runtime_endpoint", ">=1.12,<1.13", "unix:///var/run/dockershim.sock",
         "kubeedge/kubeedge@v1.12.0:common/constants/default.go DefaultRemoteRuntimeEndpoint"),
@@ -89,8 +85,6 @@ KUBEEDGE = Table("kubeedge", [
         "v1alpha2/types.go @v1.16.0/@v1.17.0 (containerRuntimeEndpoint added, old keys DEPRECATED)"),
     Row("edged.layout", ">=1.18", "tailored",
         "v1alpha2/types.go @v1.18.0 (commit 6e5022c11 removes the old keys)"),
-    Row("edged.docker_keys", ">=1.12,<1.14", True,
-        "ContainerRuntimeOptions.dockerEndpoint dropped in v1.14 (types.go @v1.14.0)"),
     # runtime support (FACTS.md §2, §4, §6)
     Row("dockershim", ">=1.12,<1.14", True, "CHANGELOG-1.14; kubeedge/kubeedge#4843, #5087"),
     Row("cri_v1_required", ">=1.15", True, "CHANGELOG-1.15 (vendored k8s 1.26 speaks CRI v1 only)"),
@@ -261,7 +255,6 @@ ISULAD_RELEASES = [
 
 ISULAD = Table("isulad", [
     Row("socket", "", "unix:///var/run/isulad.sock", "iSulad src/common/constants.h DEFAULT_UNIX_SOCKET"),
-    Row("default_stream_port", "", 10350, "iSulad DEFAULT_WEBSOCKET_SERVER_LISTENING_PORT"),
     Row("ci_stream_port", "", 10355, "kubeedge/kubeedge hack/lib/install.sh install_isulad"),
     Row("enable_cri_v1", ">=2.1.4", True, "iSulad docs/manual (needs -DENABLE_CRI_API_V1=ON); website PR #526"),
     Row("systemd_cgroup", ">=2.1.6", True,
@@ -284,15 +277,11 @@ KATA = Table("kata", [
         "kubeedge/kubeedge#4416, #7106 (open): edged's fake clientset has no NodeV1, so pods with "
         "runtimeClassName fail with 'runtimeclass.node.k8s.io not found' (v1.13..v1.23.1)"),
     Row("release", "", "3.32.0", "kata-containers/kata-containers tag 3.32.0 (newest 3.x, 2026-06-22)"),
-    Row("asset", "", "kata-static-{version}-{arch}.tar.zst",
-        "kata-containers/kata-containers@3.32.0:tools/packaging/release/release.sh:199"),
 ])
 
 # CNI plugins and the bridge conflist (FACTS.md §3).
 CNI = Table("cni", [
     Row("plugins_version", "", "1.9.1", "containernetworking/plugins tag v1.9.1 (2026-02-19)"),
-    Row("asset", "", "cni-plugins-linux-{arch}-v{version}.tgz",
-        "containernetworking/plugins releases: .tgz with .sha256 beside it; amd64, arm64, arm"),
     Row("bin_dir", "", "/opt/cni/bin", "kubeedge hack/lib/install.sh install_cni_plugins"),
     Row("conf_dir", "", "/etc/cni/net.d", "kubeedge hack/lib/install.sh install_cni_plugins"),
     Row("conflist_name", "", "10-containerd-net.conflist", "kubeedge/kubeedge@v1.15.0:hack/lib/install.sh"),
