@@ -204,6 +204,12 @@ function morph(a, b) {
   }
   const h = b.getAttribute("data-h");
   if (h && a.getAttribute("data-h") === h) return; // same content as shown: nothing to do
+  if (a.tagName === "PRE") {
+    // an output's highlighted text: move the freshly parsed nodes in instead of comparing thousands
+    for (const { name, value } of [...b.attributes]) if (a.getAttribute(name) !== value) a.setAttribute(name, value);
+    a.replaceChildren(...b.childNodes);
+    return;
+  }
   const keepOpen = a.tagName === "DETAILS";
   for (const { name } of [...a.attributes]) {
     if (!b.hasAttribute(name) && !(keepOpen && name === "open")) a.removeAttribute(name);

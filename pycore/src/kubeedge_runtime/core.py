@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
@@ -25,7 +26,7 @@ class Result:
     def ok(self) -> bool:
         return not has_errors(self.diagnostics)
 
-    @property
+    @cached_property
     def permalink(self) -> str:
         query = permalink_query(self.selection)
         return "?" + urlencode(query) if query else ""

@@ -57,6 +57,7 @@ def form_state(raw: dict[str, Any], result: Result | None = None) -> dict[str, A
     sel = result.selection
     lang = sel.lang
     current_errors = {(d.code, d.field) for d in _errors(raw)}
+    diagnostics = result.diagnostics_json()
     fields = []
     for f in FIELDS:
         entry: dict[str, Any] = {
@@ -69,7 +70,7 @@ def form_state(raw: dict[str, Any], result: Result | None = None) -> dict[str, A
             "given": f.key in sel.given or (f.key == "token" and bool(sel.token)),
             "applies": f.applies(sel),
             "secret": f.secret,
-            "diagnostics": [d for d in result.diagnostics_json() if d["field"] == f.key],
+            "diagnostics": [d for d in diagnostics if d["field"] == f.key],
         }
         if f.kind == "choice" and f.options is not None:
             options = []
@@ -91,5 +92,5 @@ def form_state(raw: dict[str, Any], result: Result | None = None) -> dict[str, A
         "lang": lang,
         "fields": fields,
         "permalink": result.permalink,
-        "diagnostics": [d for d in result.diagnostics_json() if d["field"] is None],
+        "diagnostics": [d for d in diagnostics if d["field"] is None],
     }

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import asdict, dataclass, field, replace
+from functools import lru_cache
 from typing import Any, Callable
 
 from packaging.version import InvalidVersion, Version
@@ -388,18 +389,22 @@ def parse(raw: dict[str, Any], *, compat_default: Callable[[Selection, str], str
         norm = normalise_kubeedge_version(DEFAULT_MINOR)
     sel = replace(sel, kubeedge_version=norm)
 
-    # plain choices
-    for key in ("runtime", "install_method", "os", "arch", "hub_protocol", "kata_mode"):
-        if key in values and not FIELD_BY_KEY[key].applies(sel):
-            diags.append(warning("field-not-applicable", key, {"field": key}))
-        elif key in values:
-            value = values[key].lower()
-            options = FIELD_BY_KEY[key].options(sel)
-            if value not in options:
-                diags.append(error("invalid-choice", key, {"value": values[key], "options": ", ".join(options)}))
-            else:
-                sel = replace(sel, **{key: value})
-                given.append(key)
+    # plain choices (the platform first: whether kata_mode applies depends on the runtime)
+    for group in (("runtime", "install_method", "os", "arch"), ("hub_protocol", "kata_mode")):
+        chosen = {}
+        for key in group:
+            if key in values and not FIELD_BY_KEY[key].applies(sel):
+                diags.append(warning("field-not-applicable", key, {"field": key}))
+            elif key in values:
+                value = values[key].lower()
+                options = FIELD_BY_KEY[key].options(sel)
+                if value not in options:
+                    diags.append(error("invalid-choice", key, {"value": values[key], "options": ", ".join(options)}))
+                else:
+                    chosen[key] = value
+                    given.append(key)
+        if chosen:
+            sel = replace(sel, **chosen)
 
     # runtime_version: default is the newest version that fits the rest of the selection
     if FIELD_BY_KEY["runtime_version"].applies(sel):
@@ -435,6 +440,7 @@ def parse(raw: dict[str, Any], *, compat_default: Callable[[Selection, str], str
         diags.append(warning("field-not-applicable", "cgroup_driver", {"field": "cgroup_driver"}))
 
     # free text
+    texts: dict[str, str] = {}
     for key, validator in TEXT_VALIDATORS.items():
         if key not in values:
             continue
@@ -445,18 +451,22 @@ def parse(raw: dict[str, Any], *, compat_default: Callable[[Selection, str], str
         if problem:
             diags.append(error(problem, key, {"value": values[key]}))
         else:
-            sel = replace(sel, **{key: norm_text})
+            texts[key] = norm_text
             given.append(key)
+    if texts:
+        sel = replace(sel, **texts)
 
+    # defaults that depend on the rest
+    rest: dict[str, Any] = {}
     if not sel.sandbox_image:
-        sel = replace(sel, sandbox_image=default_sandbox_image(sel))
+        rest["sandbox_image"] = default_sandbox_image(sel)
     if sel.runtime == "isulad" and not sel.isulad_stream_port:
-        sel = replace(sel, isulad_stream_port=str(facts.ISULAD.get("ci_stream_port", "0")))
+        rest["isulad_stream_port"] = str(facts.ISULAD.get("ci_stream_port", "0"))
     if sel.runtime in NEEDS_CNI and not sel.cni_subnet:
-        sel = replace(sel, cni_subnet=facts.CNI.get("default_subnet", "0"))
+        rest["cni_subnet"] = facts.CNI.get("default_subnet", "0")
     if "lang" in values and lang in LANGS:
         given.append("lang")
-    return replace(sel, given=tuple(k for k in FIELD_BY_KEY if k in given)), diags
+    return replace(sel, given=tuple(k for k in FIELD_BY_KEY if k in given), **rest), diags
 
 
 def default_runtime_version(sel: Selection, compat: Callable[[Selection, str], str] | None) -> str:
@@ -501,9 +511,14 @@ def apply_mirror(image: str, mirror: str) -> str:
     return f"{mirror}/{image}"
 
 
+@lru_cache(maxsize=1)
+def _defaults() -> Selection:
+    return parse({})[0]
+
+
 def permalink_query(sel: Selection) -> dict[str, str]:
     """Only what the user gave and what differs from the default, never secrets."""
-    defaults, _ = parse({})
+    defaults = _defaults()
     out = {}
     full = sel.as_dict()
     for key in sel.given:

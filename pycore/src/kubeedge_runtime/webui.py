@@ -169,9 +169,9 @@ def _outputs(result: Result, state: dict[str, Any]) -> str:
             f'aria-label="{_attr(t(lang, "ui.outputs"))}">{"".join(tabs)}</div>{"".join(panels)}</div>')
 
 
-def inner(raw: dict[str, Any]) -> str:
+def inner(raw: dict[str, Any], result: Result | None = None) -> str:
     """The island's content for a raw selection (what the worker sends after every change)."""
-    result = generate(raw)
+    result = result or generate(raw)
     state = form_state(raw, result)
     return _form(state) + _notes(state) + _outputs(result, state)
 
@@ -219,7 +219,7 @@ def island(preset: dict[str, Any], lang: str, assets: str = "assets/") -> str:
 def api_render(raw_json: str) -> str:
     raw = json.loads(raw_json)
     result = generate(raw)
-    return json.dumps({"html": inner(raw), "permalink": result.permalink,
+    return json.dumps({"html": inner(raw, result), "permalink": result.permalink,
                        "unknown": [d.field for d in result.diagnostics if d.code == "unknown-field"]})
 
 
