@@ -13,7 +13,6 @@ import subprocess
 import tarfile
 from pathlib import Path
 
-from kubeedge_runtime import facts
 from kubeedge_runtime.core import selection_from
 from kubeedge_runtime.runtimes import plan as runtime_plan
 
@@ -192,5 +191,3 @@ def _archive(key: str, version: str, sel) -> bytes:
         return subprocess.run(["zstd", "-q", "-c"], input=raw, capture_output=True, check=True).stdout
     raise ValueError(key)
 
-
-KUBEEDGE_DEFAULT = facts.KUBEEDGE_RELEASES[-1].latest

@@ -110,7 +110,8 @@ FIX_RELEASES = {
                                "1.16": "1.16.5", "1.17": "1.17.4", "1.18": "1.18.2", "1.19": "1.19.1"},
 }
 
-# Ports (all versions; FACTS.md §1.3 and §2).
+# Ports (all versions; FACTS.md §1.3 and §2): common/constants; cloudstream dials edged's 10350
+# (cloud/pkg/cloudstream/container*_connection.go @v1.23.0).
 PORTS = {
     "cloudhub_websocket": 10000,
     "cloudhub_quic": 10001,
@@ -120,7 +121,6 @@ PORTS = {
     "edged_readonly": 10350,  # tailoredKubeletConfig.readOnlyPort; cloudstream dials it
     "metaserver": 10550,
 }
-PORTS_SOURCE = "common/constants (all versions); cloud/pkg/cloudstream/container*_connection.go @v1.23.0"
 
 # --------------------------------------------------------------------------------------------
 # Runtimes

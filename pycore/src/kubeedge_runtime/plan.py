@@ -60,15 +60,6 @@ def set_path(tree: dict, path: tuple[str, ...], value: Any) -> None:
     node[path[-1]] = value
 
 
-def get_path(tree: dict, path: tuple[str, ...], default: Any = None) -> Any:
-    node: Any = tree
-    for part in path:
-        if not isinstance(node, dict) or part not in node:
-            return default
-        node = node[part]
-    return node
-
-
 def download(key: str, version: str, sel: Selection) -> ResolvedDownload:
     d = facts.DOWNLOADS[key]
     arch = facts.ARCH_NAMES.get(key, {}).get(sel.arch, sel.arch)

@@ -19,7 +19,7 @@ from typing import Any
 
 from .core import Result, generate
 from .formstate import change, form_state
-from .i18n import t
+from .i18n import catalog, t
 
 ROOT_CLASS = "kec"
 
@@ -98,7 +98,7 @@ def _field(f: dict[str, Any], lang: str) -> str:
     else:
         kind = "password" if f["secret"] else "text"
         value = "" if f["secret"] else f["value"]
-        placeholder = t(lang, "ui.placeholder." + key) if f"ui.placeholder.{key}" in _catalog(lang) else ""
+        placeholder = t(lang, "ui.placeholder." + key) if f"ui.placeholder.{key}" in catalog(lang) else ""
         parts.append(f'<input id="{fid}" name="{key}" type="{kind}" value="{_attr(value)}" '
                      f'placeholder="{_attr(placeholder)}" autocomplete="off" spellcheck="false" '
                      f'aria-describedby="{help_id}">')
@@ -111,12 +111,6 @@ def _field(f: dict[str, Any], lang: str) -> str:
     parts.append(_diags([d for d in f["diagnostics"] if d["severity"] != "info"]))
     body = "".join(parts)
     return f'<div class="kec-field" data-field="{key}" data-h="{_digest(body)}">{body}</div>'
-
-
-def _catalog(lang: str) -> dict[str, str]:
-    from .i18n import catalog
-
-    return catalog(lang)
 
 
 BASIC = ("kubeedge_version", "runtime", "runtime_version", "install_method", "os", "arch", "cgroup_driver")
