@@ -88,7 +88,7 @@ def edgecore_config(sel: Selection, plan: RuntimePlan) -> dict:
     if host:
         modules["edgeStream"] = {"server": f"{_bracket(host)}:{facts.PORTS['tunnel']}"}
     return {
-        "apiVersion": "edgecore.config.kubeedge.io/v1alpha2",
+        "apiVersion": _ke(sel, "edgecore.api_version"),
         "kind": "EdgeCore",
         "modules": modules,
     }

@@ -63,6 +63,8 @@ KUBEEDGE = Table("kubeedge", [
     Row("keadm.set_repeatable", ">=1.19.2", True, "kubeedge/kubeedge#6065 (CHANGELOG-1.19 v1.19.2, v1.20.0+)"),
     Row("keadm.flag.pre_post_run", ">=1.20", True, _JOIN.format("20.0")),
     Row("keadm.windows_join", ">=1.16", True, "kubeedge/kubeedge@v1.16.0:keadm/cmd/keadm/app/cmd/edge/join_windows.go"),
+    Row("edgecore.api_version", ">=1.12", "edgecore.config.kubeedge.io/v1alpha2",
+        "pkg/apis/componentconfig/edgecore/v1alpha2/register.go @v1.12.0..v1.23.0 (kind EdgeCore)"),
     Row("edgecore.windows", ">=1.15", True,
         "join_windows.go: 'edgecore for windows don't support version earlier than v1.15.0'"),
     # defaults (FACTS.md §1.2, §2)
@@ -151,6 +153,7 @@ CONTAINERD = Table("containerd", [
     Row("config_version", "<2.0", 2, _CTR_CFG.format("v1.7.0") + " (config version 2)"),
     Row("config_version", ">=2.0", 3, _CTR_CFG.format("v2.0.0") + " (config version 3; 2.3 migrates 3 to 4)"),
     Row("socket", "", "unix:///run/containerd/containerd.sock", "containerd defaults/defaults_unix.go"),
+    Row("runc_runtime_type", "", "io.containerd.runc.v2", "containerd docs/cri/config.md (the default runc runtime)"),
     Row("socket.windows", "", "npipe://./pipe/containerd-containerd", "containerd defaults/defaults_windows.go"),
     Row("default_sandbox_image", ">=1.5,<1.5.14", "k8s.gcr.io/pause:3.5", "pkg/cri/config/config_unix.go @v1.5.x"),
     Row("default_sandbox_image", ">=1.5.14,<1.6", "registry.k8s.io/pause:3.5", "pkg/cri/config/config_unix.go @v1.5.14"),

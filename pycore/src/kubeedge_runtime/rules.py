@@ -52,9 +52,9 @@ def windows(sel: Selection) -> list[Diagnostic]:
     if sel.arch != "amd64":
         out.append(error("windows-arch", "arch", {"arch": sel.arch}))
     if not _ke(sel, "edgecore.windows"):
-        out.append(error("windows-kubeedge-version", "kubeedge_version", {"min": "1.15"}))
+        out.append(error("windows-kubeedge-version", "kubeedge_version", {"min": facts.KUBEEDGE.bound("edgecore.windows")}))
     elif sel.install_method == "keadm" and not _ke(sel, "keadm.windows_join"):
-        out.append(error("windows-keadm-version", "install_method", {"min": "1.16"}))
+        out.append(error("windows-keadm-version", "install_method", {"min": facts.KUBEEDGE.bound("keadm.windows_join")}))
     if not out:
         out.append(info("windows-no-cgroupdriver", None, {}))
     return out
@@ -81,7 +81,7 @@ def containerd_cri_v1(sel: Selection) -> list[Diagnostic]:
     """KubeEdge >= 1.15 speaks CRI v1 only; containerd < 1.6 cannot serve it (CHANGELOG-1.15)."""
     if _uses_containerd(sel) and _ke(sel, "cri_v1_required") and not facts.CONTAINERD.has(
             "cri_v1", sel.runtime_version):
-        return [error("containerd-too-old", "runtime_version", {"version": sel.runtime_version, "min": "1.6"})]
+        return [error("containerd-too-old", "runtime_version", {"version": sel.runtime_version, "min": facts.CONTAINERD.bound("cri_v1")})]
     return []
 
 
@@ -118,7 +118,7 @@ def isulad(sel: Selection) -> list[Diagnostic]:
         return []
     out = []
     if sel.cgroup_driver == "systemd" and not facts.ISULAD.has("systemd_cgroup", sel.runtime_version):
-        out.append(error("isulad-systemd-cgroup", "cgroup_driver", {"version": sel.runtime_version, "min": "2.1.6"}))
+        out.append(error("isulad-systemd-cgroup", "cgroup_driver", {"version": sel.runtime_version, "min": facts.ISULAD.bound("systemd_cgroup")}))
     port = int(sel.isulad_stream_port)
     reserved = {p: name for name, p in facts.PORTS.items()}
     if port in reserved:
@@ -144,7 +144,7 @@ def crio(sel: Selection) -> list[Diagnostic]:
         fixed = facts.FIX_RELEASES["bug.keadm_crio_pod_uid"].get(sel.kubeedge_minor, "1.20.0")
         out.append(error("crio-pod-uid", "runtime_version",
                          {"version": sel.runtime_version, "kubeedge": sel.kubeedge_version, "fixed": fixed,
-                          "max": "1.29.2"}))
+                          "max": facts.CRIO.bound("pod_uid_required")}))
     if _ke(sel, "bug.keadm_crio_namespace") and sel.install_method == "keadm":
         out.append(warning("crio-namespace", "kubeedge_version", {}))
     k8s = next(r.vendored_k8s for r in facts.KUBEEDGE_RELEASES if r.minor == sel.kubeedge_minor)
@@ -259,7 +259,7 @@ def keadm(sel: Selection) -> list[Diagnostic]:
             out.append(info("keadm-with-mqtt", None, {"image": facts.KUBEEDGE.get(
                 "mosquitto_image", sel.kubeedge_version, "eclipse-mosquitto")}))
         if sel.hub_protocol == "quic" and not _ke(sel, "keadm.flag.hub_protocol"):
-            out.append(error("hub-protocol-version", "hub_protocol", {"min": "1.16"}))
+            out.append(error("hub-protocol-version", "hub_protocol", {"min": facts.KUBEEDGE.bound("keadm.flag.hub_protocol")}))
         out.append(info("keadm-clean-dir", None, {}))
     else:
         layout = _ke(sel, "edged.layout")

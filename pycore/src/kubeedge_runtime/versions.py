@@ -49,6 +49,13 @@ class Table:
         row = self.row(key, version)
         return default if row is None else row.value
 
+    def bound(self, key: str) -> str:
+        """The version a gate starts at (``>=1.16`` -> ``1.16``) or stops after (``>1.29.2`` -> ``1.29.2``),
+        so messages quote the table instead of repeating its numbers."""
+        spec = next(iter(self._by_key[key]))[0]
+        (single,) = list(spec)
+        return single.version
+
     def has(self, key: str, version: str) -> bool:
         """True when a row exists and its value is truthy (used for feature flags)."""
         return bool(self.get(key, version, False))

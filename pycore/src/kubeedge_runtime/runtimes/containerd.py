@@ -15,7 +15,6 @@ DROPIN = DROPIN_DIR + "/99-kubeedge.toml"
 MAIN = "/etc/containerd/config.toml"
 CERTS_DIR = "/etc/containerd/certs.d"
 WINDOWS_MAIN = "C:/Program Files/containerd/config.toml"
-RUNC_TYPE = "io.containerd.runc.v2"
 
 
 def settings(sel: Selection, extra_runtimes: dict | None = None, version: int | None = None) -> dict:
@@ -26,7 +25,7 @@ def settings(sel: Selection, extra_runtimes: dict | None = None, version: int | 
     set_path(tree, keys["sandbox_image"], sel.sandbox_image)
     if not sel.windows:
         # runtime_type must be repeated: in 1.x an imported table replaces the default runc entry.
-        set_path(tree, keys["runc_runtime_type"], RUNC_TYPE)
+        set_path(tree, keys["runc_runtime_type"], facts.CONTAINERD.get("runc_runtime_type", sel.runtime_version))
         set_path(tree, keys["systemd_cgroup"], sel.cgroup_driver == "systemd")
     if sel.image_mirror and not sel.windows:
         set_path(tree, keys["registry_config_path"], CERTS_DIR)
