@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
-APT_PACKAGES := containerd shellcheck chromium fonts-noto-cjk
+APT_PACKAGES := containerd shellcheck chromium fonts-noto-cjk zstd
 
 .PHONY: serve test setup apt wheel site clean bench
 
