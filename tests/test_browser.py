@@ -261,3 +261,13 @@ def test_phone_width_and_keyboard(context, server):
     page.keyboard.press("ArrowRight")
     assert page.evaluate("document.activeElement.getAttribute('aria-selected')") == "true"
     assert page.locator("label[for=kec-runtime]").inner_text() == "容器运行时"
+
+
+def test_language_switch_lands_on_the_same_page(context, server):
+    page = context.new_page()
+    page.goto(server + "/runtimes/cri-o/")
+    href = page.get_attribute('a[hreflang="zh"]', "href")
+    assert href.rstrip("/").endswith("zh/runtimes/cri-o"), href
+    page.goto(server + "/zh/runtimes/cri-o/")
+    href = page.get_attribute('a[hreflang="en"]', "href")
+    assert href.rstrip("/").endswith("runtimes/cri-o") and "zh" not in href, href

@@ -70,6 +70,7 @@ CASES = [
     ({"runtime": "cri-o", "runtime_version": "1.30"}, "runtime-default-sandbox", "info", "sandbox_image"),
     ({"runtime": "docker", "cgroup_driver": "cgroupfs"}, "docker-cgroup-default", "info", "cgroup_driver"),
     ({"image_mirror": "china"}, "image-repository-scope", "info", "image_mirror"),
+    ({"os": "windows"}, "windows-sandbox-image", "warning", "sandbox_image"),
     ({}, "kubeedge-version-explicit", "info", "kubeedge_version"),
     ({}, "cloudcore-from-env", "info", "cloudcore"),
     ({"kubeedge_version": "1.15"}, "keadm-with-mqtt", "info", None),

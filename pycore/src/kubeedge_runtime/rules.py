@@ -242,6 +242,8 @@ def images(sel: Selection) -> list[Diagnostic]:
                          "image": sel.sandbox_image}))
     if sel.image_mirror and sel.install_method == "keadm" and not sel.windows:
         out.append(info("image-repository-scope", "image_mirror", {"mirror": sel.image_mirror}))
+    if sel.windows:  # whether kubeedge/pause has a Windows variant is unconfirmed (FACTS.md §8.3, #5158)
+        out.append(warning("windows-sandbox-image", "sandbox_image", {"image": sel.sandbox_image}))
     return out
 
 
@@ -325,7 +327,8 @@ CODE_GROUPS = [
                  "isulad-exec-ws", "isulad-runc", "kata-multitenancy", "kata-runtimeclass-edge",
                  "virtlet-unmaintained", "virtlet-endpoint"]),
     ("cgroup", ["keadm-systemd-bug", "cgroup-driver-both-sides", "docker-cgroup-default"]),
-    ("images", ["sandbox-image-runtime-key", "dockershim-sandbox", "runtime-default-sandbox", "image-repository-scope"]),
+    ("images", ["sandbox-image-runtime-key", "dockershim-sandbox", "runtime-default-sandbox", "image-repository-scope",
+                "windows-sandbox-image"]),
     ("edgecore", ["kubeedge-version-explicit", "cloudcore-from-env", "keadm-with-mqtt", "hub-protocol-version",
                   "keadm-clean-dir", "edged-deprecated-keys", "edged-old-keys-ignored", "cloudcore-required",
                   "token-required", "token-from-env", "cloudcore-port", "token-in-output", "kubelet-must-not-run", "cni-required"]),
