@@ -152,6 +152,7 @@ def build_artifacts(sel: Selection, plan: RuntimePlan, permalink: str) -> list[A
                                    "title.edgecore_yaml")
         edgecore_yaml = render_file(sel, edgecore_file, permalink)
 
+    edge_download = download("keadm" if sel.install_method == "keadm" else "edgecore", sel.kubeedge_version, sel)
     context = {
         "sel": sel,
         "plan": plan,
@@ -164,10 +165,8 @@ def build_artifacts(sel: Selection, plan: RuntimePlan, permalink: str) -> list[A
         "join_args": join_args,
         "heredoc": HEREDOC,
         "downloads": {d.key: d for d in plan.downloads},
-        "downloads_keadm": download("keadm", sel.kubeedge_version, sel),
-        "downloads_edgecore": download("edgecore", sel.kubeedge_version, sel),
-        "fetch_downloads": plan.downloads + [download("keadm" if sel.install_method == "keadm" else "edgecore",
-                                                       sel.kubeedge_version, sel)],
+        "edge_download": edge_download,  # keadm, or the edgecore release for binary installs
+        "fetch_downloads": plan.downloads + [edge_download],
         "ports": facts.PORTS,
         "edgecore_unit": serialise("ini", edgecore.UNIT),
         "edgecore_path": edgecore.EDGECORE_YAML,

@@ -7,6 +7,8 @@ why the key layout per version comes from the facts table and is tested against 
 
 from __future__ import annotations
 
+import shlex
+
 from . import facts
 from .plan import RuntimePlan
 from .selection import Selection
@@ -109,8 +111,6 @@ ENV_REFS = {"--cloudcore-ipport": "CLOUDCORE_ADDRESS", "--token": "KUBEEDGE_TOKE
 
 def bash_command_lines(sel: Selection, plan: RuntimePlan) -> list[str]:
     """``keadm join`` as bash lines: values shell-quoted, missing ones from the environment."""
-    import shlex
-
     parts = []
     for flag, value in keadm_args(sel, plan):
         if value is None:

@@ -302,7 +302,9 @@ VIRTLET = Table("virtlet", [
         "kubeedge/kubeedge hack/setup-vmruntime.sh start"),
 ])
 
-# Image mirrors: the "china" preset re-prefixes docker.io images (FACTS.md §8.3).
+# Image mirrors: the "china" preset re-prefixes docker.io images (FACTS.md §8.3). The host is
+# DaoCloud's public Docker Hub mirror, as used in kubeedge/kubeedge#5943
+# (--image-repository=docker.m.daocloud.io/kubeedge).
 MIRROR_PRESETS = {
     "china": "docker.m.daocloud.io",
 }

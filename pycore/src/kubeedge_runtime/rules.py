@@ -65,7 +65,7 @@ def arch_support(sel: Selection) -> list[Diagnostic]:
     """Builds that do not exist for an architecture (release assets per runtime)."""
     if sel.arch != "arm" or sel.windows:
         return []
-    if _uses_containerd(sel) and sel.runtime == "containerd":
+    if sel.runtime == "containerd":
         return [warning("containerd-arm-distro", "arch", {})]
     if sel.runtime in ("cri-o", "kata", "virtlet") or (sel.runtime == "docker" and sel.runtime_version != DOCKERSHIM):
         component = {"cri-o": "CRI-O", "kata": "Kata Containers", "virtlet": "Virtlet (vmruntime)",

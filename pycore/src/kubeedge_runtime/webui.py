@@ -210,19 +210,19 @@ def island(preset: dict[str, Any], lang: str, assets: str = "assets/") -> str:
 
 # --- API for the worker -----------------------------------------------------------------------
 
-def api_render(raw_json: str) -> str:
-    raw = json.loads(raw_json)
+def _render(raw: dict[str, Any]) -> dict[str, Any]:
     result = generate(raw)
-    return json.dumps({"html": inner(raw, result), "permalink": result.permalink,
-                       "unknown": [d.field for d in result.diagnostics if d.code == "unknown-field"]})
+    return {"html": inner(raw, result), "permalink": result.permalink, "raw": raw,
+            "unknown": [d.field for d in result.diagnostics if d.code == "unknown-field"]}
+
+
+def api_render(raw_json: str) -> str:
+    return json.dumps(_render(json.loads(raw_json)))
 
 
 def api_change(raw_json: str, key: str, value: str) -> str:
     """One round trip per form change: the next raw selection and its rendering."""
-    raw = change(json.loads(raw_json), key, value)
-    out = json.loads(api_render(json.dumps(raw)))
-    out["raw"] = raw
-    return json.dumps(out)
+    return json.dumps(_render(change(json.loads(raw_json), key, value)))
 
 
 def api_zip(raw_json: str) -> bytes:
