@@ -21,6 +21,8 @@ test: setup apt site
 setup: $(VENV)/.ready
 
 $(VENV)/.ready: pycore/pyproject.toml requirements-dev.txt
+	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || { echo "apt-get install python3 python3-venv"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv >/dev/null; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements-dev.txt
@@ -40,6 +42,8 @@ wheel: setup
 	$(PY) -m build --wheel --no-isolation --outdir dist pycore
 
 node_modules/pyodide/pyodide.mjs: package.json
+	@command -v npm >/dev/null || { echo "apt-get install nodejs npm"; apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
 	npm install --no-audit --no-fund --no-package-lock
 	touch $@
 
