@@ -5,7 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
-APT_PACKAGES := containerd shellcheck chromium fonts-noto-cjk zstd
+# the tests use these for real: containerd and shellcheck on this host; debootstrap, systemd-container and
+# apt-utils make and boot the real Debian nodes of tests/node.py (cached in /var/cache/kubeedge-runtime-tests)
+APT_PACKAGES := containerd shellcheck chromium fonts-noto-cjk zstd debootstrap systemd-container apt-utils
 
 .PHONY: serve test setup apt wheel site clean bench
 
@@ -29,7 +31,6 @@ $(VENV)/.ready: pycore/pyproject.toml requirements-dev.txt
 	$(PY) -m pip install -q -e pycore
 	touch $@
 
-# Debian packages the tests use for real (containerd runs as root in a temp dir).
 apt:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

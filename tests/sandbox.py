@@ -1,6 +1,10 @@
-"""A sandbox to run generated install.sh for real: a fake root (``--root``) and recording stubs first on
-PATH for everything that would touch the host (systemctl, package managers, curl/wget serving local
-files, the runtimes' own CLIs). Every stub call is appended to ``calls.log``."""
+"""A sandbox to run generated install.sh under ``--root`` (an image being prepared): a fake root, and
+recording stubs first on PATH for everything that would touch the host (systemctl, package managers,
+curl/wget serving local files). Runtimes "already installed" are stubs inside the fake root's /usr/bin,
+where install.sh looks for them with --root. Every stub call is appended to ``calls.log``.
+
+This covers what no booted node here can: the dnf family's paths and file layouts. Whether the script
+works on a real node is proven by tests/test_node_install.py."""
 
 from __future__ import annotations
 
@@ -29,8 +33,8 @@ esac''',
     "yum": "exit 0",
     "curl": '''out=""; url=""
 while [ $# -gt 0 ]; do case "$1" in -o) out="$2"; shift ;; -*) ;; *) url="$1" ;; esac; shift; done
-[ -f "$SB/files/${url##*/}" ] || { echo "curl: (22) 404 $url" >&2; exit 22; }
-cp "$SB/files/${url##*/}" "$out"''',
+[ -f "$SB/served/${url##*/}" ] || { echo "curl: (22) 404 $url" >&2; exit 22; }
+cp "$SB/served/${url##*/}" "$out"''',
     "wget": 'echo "wget must not be needed when curl exists" >&2; exit 1',
     "pgrep": '[ -n "${SB_KUBELET:-}" ] && [ "${@: -1}" = kubelet ]',
     "ss": '''case "$*" in
@@ -58,7 +62,8 @@ else printf '%s\\n' "$@" > "$SB/keadm.argv"; fi''',
 }
 TOOLS = ["bash", "sh", "cat", "cp", "mv", "rm", "mkdir", "chmod", "ln", "sed", "awk", "grep", "tr", "cut", "head",
          "tail", "sort", "date", "mktemp", "cmp", "diff", "stat", "dirname", "basename", "tar", "gzip", "zstd",
-         "sha256sum", "sha512sum", "env", "python3", "touch", "ls", "wc", "readlink", "tee", "install", "sleep"]
+         "sha256sum", "sha512sum", "env", "python3", "touch", "ls", "wc", "readlink", "tee", "install", "sleep",
+         "find", "comm", "od", "xargs", "rmdir", "dd", "true", "false", "id"]
 HOST_ONLY = {"systemctl", "apt-get", "dnf", "yum", "curl", "wget", "pgrep", "ss", "uname", "id", "ctr", "docker"}
 
 
@@ -69,13 +74,15 @@ class Sandbox:
         self.dir = tmp / "sandbox"
         self.root = tmp / "root"
         self.bin = self.dir / "bin"
-        self.files = self.dir / "files"
+        self.files = self.dir / "served"  # not files/: that one install.sh reads as placed by hand
         for d in (self.bin, self.files, self.root / "etc"):
             d.mkdir(parents=True, exist_ok=True)
         (self.root / "etc" / "os-release").write_text(f'ID={os_id}\nVERSION_ID="1"\n')
         for name, body in STUBS.items():
-            if name in HOST_ONLY or name in present:
+            if name in HOST_ONLY:
                 self.stub(name, body)
+            elif name in present:
+                self.stub(name, body, self.root / "usr/bin")
         if "kata-runtime" in present:  # Kata's static release lives under /opt/kata
             shim = self.root / "opt/kata/bin/containerd-shim-kata-v2"
             shim.parent.mkdir(parents=True)
@@ -91,8 +98,9 @@ class Sandbox:
                     "SB_ROOT": str(self.root), **(env or {})}
         self.env.pop("KUBEEDGE_ROOT", None)
 
-    def stub(self, name: str, body: str) -> None:
-        f = self.bin / name
+    def stub(self, name: str, body: str, where: Path | None = None) -> None:
+        f = (where or self.bin) / name
+        f.parent.mkdir(parents=True, exist_ok=True)
         f.write_text(f'#!/bin/bash\necho "{name} $*" >> "$SB/calls.log"\n{body}\n')
         f.chmod(0o755)
 
@@ -135,12 +143,12 @@ class Sandbox:
         downloads += [download("keadm", sel.kubeedge_version, sel), download("edgecore", sel.kubeedge_version, sel)]
         digests = {}
         for d in downloads:
-            name = d.url.rsplit("/", 1)[1]
+            name = d.file
             data = _archive(d.key, d.version, sel)
             (self.files / name).write_bytes(data)
             digests[name] = hashlib.sha256(data).hexdigest()
             if d.checksum_url and not skip_checksums:
-                sums = d.checksum_url.rsplit("/", 1)[1]
+                sums = d.checksum_file
                 if d.checksum == "sha512-bare":
                     (self.files / sums).write_text(hashlib.sha512(data).hexdigest() + "\n")
                 else:

@@ -90,3 +90,23 @@ def test_hostile_input_never_tracebacks():
     assert res.returncode == 1
     assert "Traceback" not in res.stderr
     assert res.stdout == ""
+
+
+@pytest.mark.parametrize("name, content, says", [
+    ("bad.json", b"\xff\xfe{}", "not UTF-8"),
+    ("bad.yaml", b"runtime: \xc3\x28\n", "not UTF-8"),
+    ("self.yaml", b"a: &a [*a]\n", "anchors and aliases"),
+    ("laughs.yaml", b'a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n'
+                    b'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n'
+                    b'e: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n', "anchors and aliases"),
+    ("deep.json", b"[" * 100000 + b"]" * 100000, "larger than"),
+    ("nested.yaml", b"runtime:\n  a: b\n", "nested structure"),
+    ("list.json", b"[1, 2]", "mapping"),
+])
+def test_from_file_refuses_what_is_not_a_selection(tmp_path, name, content, says):
+    """#9.19: invalid UTF-8, self-referencing aliases and a "billion laughs" file: a clean usage error."""
+    path = tmp_path / name
+    path.write_bytes(content)
+    res = subprocess.run([*CLI, "generate", "--from", str(path)], capture_output=True, text=True, timeout=30)
+    assert res.returncode == 2 and says in res.stderr, res.stderr
+    assert "Traceback" not in res.stderr and len(res.stderr) < 1000

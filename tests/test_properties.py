@@ -47,7 +47,7 @@ selection = st.fixed_dictionaries(
 ).flatmap(lambda raw: st.sampled_from([""] + runtime_version_options(raw["runtime"])).map(
     lambda rv: {**raw, "runtime_version": rv}))
 
-SAFE_IN_SCRIPTS = re.compile(r"^[A-Za-z0-9._:/@=,\[\]+-]*$")
+SAFE_IN_SCRIPTS = re.compile(r"[A-Za-z0-9._:/@=,\[\]+-]*")  # fullmatch: `$` would let a trailing newline in
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -99,10 +99,15 @@ def test_errors_or_parseable_artifacts_with_the_chosen_values(raw):
         if not sel.windows:
             assert edged["tailoredKubeletConfig"]["cgroupDriver"] == sel.cgroup_driver
         assert edged["podSandboxImage"] == sel.sandbox_image
+    # the provenance header stays comment lines whatever was typed (#9.16: a newline once ended it)
+    for a in result.artifacts:
+        if a.language == "bash":
+            head = a.content.split("\nset -euo pipefail\n", 1)[0].splitlines()[1:]
+            assert all(line.startswith("#") for line in head), (a.path, head)
     # every accepted free-text value is inert in a shell, and where it appears it is quoted
     for key in TEXT_VALIDATORS:
         value = getattr(sel, key)
-        assert SAFE_IN_SCRIPTS.match(value), (key, value)
+        assert SAFE_IN_SCRIPTS.fullmatch(value), (key, value)
         for a in result.artifacts:
             if a.language == "bash" and value and not re.fullmatch(r"[A-Za-z0-9._/=,:@+-]+", value):
                 assert shlex.quote(value) in a.content or value not in a.content, (key, value, a.path)
@@ -116,7 +121,7 @@ def test_free_text_is_validated_or_safe(key, value):
         raw["runtime"] = "isulad"
     result = generate(raw)
     if result.ok:
-        assert SAFE_IN_SCRIPTS.match(getattr(result.selection, key))
+        assert SAFE_IN_SCRIPTS.fullmatch(getattr(result.selection, key))
     else:
         errors = [d for d in result.diagnostics if d.severity == "error"]
         assert all(d.field == key for d in errors)

@@ -8,7 +8,7 @@ import pytest
 
 from helpers import CLOUDCORE, by_id, ok
 from kubeedge_runtime.selection import RUNTIMES
-from sandbox import Sandbox
+from sandbox import STUBS, Sandbox
 
 SCRIPT_SELECTIONS = [
     {"runtime": rt, "kubeedge_version": ke, "install_method": im, "arch": arch, "os": os_,
@@ -97,7 +97,9 @@ def test_containerd_stub_config_is_replaced_with_backup(tmp_path):
     res = sb.run(by_id(result)["install"].content, "--no-start")
     assert res.returncode == 0, res.stderr
     assert (sb.root / "etc/containerd/config.toml").read_text() == by_id(result)["containerd-config"].content
-    assert [b.read_text() for b in (sb.root / "etc/containerd").glob("config.toml.kubeedge-bak.*")] == [stub]
+    # the backup is kept in the state directory, never beside the file
+    assert [b.read_text() for b in (sb.root / "var/lib/kubeedge-runtime/backups").rglob("config.toml")] == [stub]
+    assert sorted(p.name for p in (sb.root / "etc/containerd").iterdir()) == ["conf.d", "config.toml"]
 
 
 def test_containerd_1x_user_cri_settings_are_edited_in_place(tmp_path):
@@ -150,7 +152,8 @@ def test_platform_mismatch_is_refused(tmp_path):
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_keadm_join_passes_exact_arguments(tmp_path, lang):
-    sb = Sandbox(tmp_path, present=("keadm",))
+    sb = Sandbox(tmp_path)
+    sb.stub("keadm", STUBS["keadm"])  # keadm-join.sh runs keadm from PATH
     raw = {"cloudcore": "[2001:db8::1]:10000", "node_name": "zone-a.edge-1", "labels": "example.com/tier=edge,x=",
            "image_mirror": "registry.local:5000", "lang": lang}
     path = sb.dir / "join.sh"

@@ -2,6 +2,7 @@
 
 import pytest
 
+from kubeedge_runtime import generate
 from kubeedge_runtime.core import selection_from
 from kubeedge_runtime.selection import apply_mirror, permalink_query
 
@@ -127,3 +128,38 @@ def test_permalink_round_trip():
     s, _ = sel(**raw)
     again, _ = sel(**permalink_query(s))
     assert again.as_dict() == s.as_dict()
+
+
+# --- #9.16-18: input that once broke out of comments, raised tracebacks or flooded terminals -------------
+
+@pytest.mark.parametrize("raw", [
+    {"cloudcore": "host\n:10000"}, {"cloudcore": "cloud.example.com\n:10000"}, {"labels": "zone\n=east"},
+    {"labels": "zone=ea\nst"}, {"node_name": "edge\nx"},
+    {"sandbox_image": "kubeedge/pause:3.6\n#"}, {"image_mirror": "registry.local\n:5000"},
+    {"download_mirror": "https://m.example\n/x"}, {"token": "abc\n.def"},
+])
+def test_line_breaks_inside_values_are_refused(raw):
+    """#9.16: Python's `$` matches before a trailing newline; every validator matches the whole text."""
+    result = generate(raw)
+    assert not result.ok and [d.field for d in result.diagnostics if d.severity == "error"] == list(raw)
+
+
+@pytest.mark.parametrize("raw", [
+    {"cloudcore": "host:²"}, {"cloudcore": "host:１０００"}, {"runtime": "isulad", "isulad_stream_port": "²"},
+    {"runtime": "isulad", "isulad_stream_port": "１０３５５"}, {"sandbox_image": "kubeedge/pause:３"},
+])
+def test_only_ascii_digits_are_numbers(raw):
+    """#9.17: str.isdigit() accepts '²' and fullwidth digits; int() then raised."""
+    result = generate(raw)
+    assert not result.ok
+    assert all(d["message"] for d in result.diagnostics_json())
+
+
+def test_echoed_values_are_cut_and_escaped():
+    """#9.18: a 100 KB value or terminal control characters never reach a message raw."""
+    for value in ["x" * 100_000, "evil\x1b[2J\x1b]0;pwned\x07", "a\u202eb"]:
+        result = generate({"node_name": value})
+        (message,) = [d["message"] for d in result.diagnostics_json() if d["severity"] == "error"]
+        assert len(message) < 400 and "\x1b" not in message and "\u202e" not in message and "\x07" not in message
+    result = generate({"bad\x1b[31mkey": "1"})
+    assert all("\x1b" not in (d["field"] or "") + d["message"] for d in result.diagnostics_json())

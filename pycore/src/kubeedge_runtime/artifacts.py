@@ -63,6 +63,13 @@ def runtime_display(sel: Selection) -> str:
     return f"{label} {sel.runtime_version}".strip()
 
 
+def comment_safe(text: str) -> str:
+    """One comment line, whatever the text: line breaks and other control or format characters are
+    escaped, so nothing a user typed can end the comment and become code (validation already refuses
+    them; this is the second wall)."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
 def header(sel: Selection, permalink: str) -> list[str]:
     what = runtime_display(sel)
     lines = [
@@ -72,7 +79,7 @@ def header(sel: Selection, permalink: str) -> list[str]:
     ]
     if permalink:
         lines.append(t(sel.lang, "header.permalink", permalink=permalink))
-    return lines
+    return [comment_safe(line) for line in lines]
 
 
 def render_file(sel: Selection, f: ConfigFile, permalink: str) -> str:
@@ -164,6 +171,7 @@ def build_artifacts(sel: Selection, plan: RuntimePlan, permalink: str) -> list[A
         "edgecore_file": edgecore_file,
         "join_args": join_args,
         "heredoc": HEREDOC,
+        "phases": 6,  # install.sh main(): download, packages, prepare, apply, start, verify
         "downloads": {d.key: d for d in plan.downloads},
         "edge_download": edge_download,  # keadm, or the edgecore release for binary installs
         "fetch_downloads": plan.downloads + [edge_download],

@@ -12,7 +12,7 @@ from . import __version__
 from .core import generate
 from .formstate import form_state
 from .i18n import t
-from .selection import FIELDS, LANGS
+from .selection import FIELDS, LANGS, shown
 
 
 class _Parser(argparse.ArgumentParser):
@@ -49,24 +49,49 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+MAX_SELECTION_FILE = 64 * 1024  # a selection is a few hundred bytes; anything near this is not one
+
+
 def _load_file(path: str) -> dict[str, Any]:
+    """A selection file: at most MAX_SELECTION_FILE bytes of UTF-8, JSON or YAML without anchors or
+    aliases (no "billion laughs", no self-references), a flat mapping of scalars or lists of scalars."""
+    kind = "YAML" if path.endswith((".yaml", ".yml")) else "JSON"
     try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_SELECTION_FILE + 1)
     except OSError as exc:
-        raise SystemExit(_usage_error(f"cannot read {path}: {exc.strerror}"))
+        raise SystemExit(_usage_error(f"cannot read {shown(path)}: {exc.strerror}"))
+    if len(raw) > MAX_SELECTION_FILE:
+        raise SystemExit(_usage_error(f"{shown(path)} is larger than {MAX_SELECTION_FILE // 1024} KiB: "
+                                      "not a selection file"))
     try:
-        if path.endswith((".yaml", ".yml")):
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SystemExit(_usage_error(f"{shown(path)} is not UTF-8 text (byte {exc.start}); save it as UTF-8"))
+    try:
+        if kind == "YAML":
             import yaml
 
+            for event in yaml.parse(text):
+                if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                    raise SystemExit(_usage_error(f"{shown(path)}: YAML anchors and aliases are not allowed in "
+                                                  "a selection file; write each value out"))
             data = yaml.safe_load(text)
         else:
             data = json.loads(text)
-    except Exception as exc:  # noqa: BLE001 - any parse error is a usage error
-        raise SystemExit(_usage_error(f"{path} is not valid {'YAML' if path.endswith(('yaml', 'yml')) else 'JSON'}:"
-                                      f" {exc}"))
+    except SystemExit:
+        raise
+    except (ValueError, RecursionError, ImportError) as exc:
+        raise SystemExit(_usage_error(f"{shown(path)} is not valid {kind}: {shown(str(exc))}"))
+    except Exception as exc:  # noqa: BLE001 - yaml.YAMLError and friends: a usage error, never a traceback
+        raise SystemExit(_usage_error(f"{shown(path)} is not valid {kind}: {shown(str(exc))}"))
     if not isinstance(data, dict):
-        raise SystemExit(_usage_error(f"{path} must hold a mapping of selection fields"))
+        raise SystemExit(_usage_error(f"{shown(path)} must hold a mapping of selection fields"))
+    for key, value in data.items():
+        items = value if isinstance(value, list) else [value]
+        if not isinstance(key, str) or any(isinstance(v, (dict, list)) for v in items):
+            raise SystemExit(_usage_error(f"{shown(path)}: '{shown(str(key))}' must be a value or a list of "
+                                          "values, not a nested structure"))
     return data
 
 

@@ -167,6 +167,18 @@ CONTAINERD = Table("containerd", [
         "internal/cri/config/config_unix.go @v2.0.0..v2.0.6 (re-added by PR #12244)"),
     Row("default_config_lacks_systemdcgroup", ">=2.1.0,<2.1.5", True,
         "internal/cri/config/config_unix.go @v2.1.0..v2.1.4 (re-added by PR #12244)"),
+    Row("cni_bin_dirs", ">=2.1", True,
+        "internal/cri/config/config.go @v2.1.0: cni.bin_dirs (a list); containerd 2.1.9 logs '`bin_dir` is "
+        "deprecated, please use `bin_dirs` instead' (io.containerd.deprecation/cri-cni-bin-dir, removed in 2.3)"),
+    # what the running containerd reports over CRI (verify.sh asks it; tests/cri.py reads the same)
+    Row("status.sandbox_image", "<2.0", True,
+        "pkg/cri/server/status.go @v1.6.0..v1.7.34: Status(verbose) info.config is the whole CRI config "
+        "(sandboxImage); @v2.0.0..v2.3.4 it is the runtime config only (containerd/containerd#11114 is open)"),
+    Row("cri.runtime_config", ">=2.0", True,
+        "internal/cri/server/runtime_config_linux.go @v2.0.0 (RuntimeConfig: cgroup driver from runc's SystemdCgroup)"),
+    Row("status.deprecation_condition", ">=2.1", True,
+        "containerd 2.1.9 (sid) Status: condition ContainerdHasNoDeprecationWarnings, false while any "
+        "deprecated property is used (ctr deprecations list)"),
     Row("cri_v1", ">=1.6", True, "CHANGELOG-1.15 (KubeEdge v1.15+ needs containerd >= 1.6)"),
     Row("cri_v1alpha2", "<2.0", True, "containerd/containerd PR #8276: CRI v1alpha2 removed in 2.0.0 "
         "(plugins/cri/cri.go @v2.0.0 registers runtime.v1 only)"),
@@ -204,6 +216,7 @@ CONTAINERD_KEYS = {
                               "runtime_type"),
         "runtimes": ("plugins", "io.containerd.cri.v1.runtime", "containerd", "runtimes"),
         "cni_bin_dir": ("plugins", "io.containerd.cri.v1.runtime", "cni", "bin_dir"),
+        "cni_bin_dirs": ("plugins", "io.containerd.cri.v1.runtime", "cni", "bin_dirs"),
         "cni_conf_dir": ("plugins", "io.containerd.cri.v1.runtime", "cni", "conf_dir"),
         "registry_config_path": ("plugins", "io.containerd.cri.v1.images", "registry", "config_path"),
         "source": _CTR_CFG.format("v2.0.0"),
@@ -292,6 +305,31 @@ CNI = Table("cni", [
     Row("cni_version", "", "1.0.0", "kubeedge/kubeedge@v1.15.0:hack/lib/install.sh"),
     Row("default_subnet", "", "10.88.0.0/16", "kubeedge/kubeedge@v1.15.0:hack/lib/install.sh"),
 ])
+
+# Distribution packages (install source "distro"): what apt installs instead of the release files.
+_DEB = "Debian archive as served on 2026-12-02 (apt-cache policy in a debootstrap root of the suite)"
+DISTRO = Table("distro", [
+    Row("apt.packages.containerd", "", ["containerd", "runc", "containernetworking-plugins"],
+        "Debian/Ubuntu package names (" + _DEB + ")"),
+    Row("apt.cni_bin_dir", "", "/usr/lib/cni",
+        "Debian containernetworking-plugins 1.1.1+ds1-3 and 1.9.1+ds1-1 install the plugins to usr/lib/cni "
+        "(dpkg-deb -c); Debian's containerd config.toml sets bin_dir = \"/usr/lib/cni\""),
+])
+
+
+@dataclass(frozen=True)
+class DistroRelease:
+    name: str  # as shown to the user
+    package: str
+    version: str
+    source: str
+
+
+DISTRO_RELEASES = [
+    DistroRelease("Debian 12 (bookworm)", "containerd", "1.6.20", _DEB + ": 1.6.20~ds1-1+deb12u3"),
+    DistroRelease("Debian 13 (trixie)", "containerd", "1.7.24", _DEB + ": 1.7.24~ds1-6+deb13u1"),
+    DistroRelease("Debian unstable (sid)", "containerd", "2.1.9", _DEB + ": 2.1.9+ds1-5"),
+]
 
 # Virtlet (FACTS.md §3: hack/setup-vmruntime.sh).
 VIRTLET = Table("virtlet", [

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import facts
-from .selection import Selection
+from .selection import PROXY_SUFFIX, Selection
 
 
 @dataclass
@@ -24,6 +24,7 @@ class ConfigFile:
     # "containerd-dropin" / "containerd-main" (see templates/runtime_containerd.sh.j2)
     apply: str = "write"
     mode: str = "0644"
+    service: str = ""  # the systemd unit that reads this file at start ("" none: read on use)
     comment: bool = True  # add the provenance header comment (formats that allow comments)
     artifact: bool = True  # False: only embedded in install.sh (e.g. an alternative form of a file)
 
@@ -33,10 +34,28 @@ class ResolvedDownload:
     key: str  # facts.DOWNLOADS key
     name: str
     version: str
-    url: str
-    checksum_url: str
+    upstream: str  # the release file's own URL (install.sh applies the mirror to it at run time)
+    checksum_upstream: str  # "" when upstream publishes no checksum
     checksum: str
     installs: str = ""
+    mirror: str = ""
+
+    @property
+    def url(self) -> str:
+        """Where the file is fetched from with the selection's download mirror."""
+        return mirror_url(self.upstream, self.mirror)
+
+    @property
+    def checksum_url(self) -> str:
+        return mirror_url(self.checksum_upstream, self.mirror) if self.checksum_upstream else ""
+
+    @property
+    def file(self) -> str:
+        return self.upstream.rsplit("/", 1)[1]
+
+    @property
+    def checksum_file(self) -> str:
+        return self.checksum_upstream.rsplit("/", 1)[1] if self.checksum_upstream else ""
 
 
 @dataclass
@@ -49,6 +68,10 @@ class RuntimePlan:
     downloads: list[ResolvedDownload] = field(default_factory=list)
     packages: dict[str, list[str]] = field(default_factory=dict)  # family -> package names
     needs_cni: bool = False
+    cni_bin_dir: str = ""  # where the CNI plugins are (the release's /opt/cni/bin, or the distro's)
+    # the paths each unit reads when it starts (files or directories; "bin:NAME" the program NAME):
+    # a unit is restarted when their content differs from what it was last started with
+    service_inputs: dict[str, list[str]] = field(default_factory=dict)
     script: dict[str, Any] = field(default_factory=dict)  # runtime-specific values for the templates
     checks: list[dict[str, str]] = field(default_factory=list)  # verify.sh checks: {kind, ...}
 
@@ -65,17 +88,18 @@ def download(key: str, version: str, sel: Selection) -> ResolvedDownload:
     arch = facts.ARCH_NAMES.get(key, {}).get(sel.arch, sel.arch)
     url = d.url.format(version=version, arch=arch)
     checksum_url = d.checksum_url.format(version=version, arch=arch) if d.checksum_url else ""
-    if sel.download_mirror:
-        url = mirror_url(url, sel.download_mirror)
-        checksum_url = mirror_url(checksum_url, sel.download_mirror) if checksum_url else ""
-    return ResolvedDownload(key, d.name, version, url, checksum_url, d.checksum, d.installs)
+    return ResolvedDownload(key, d.name, version, url, checksum_url, d.checksum, d.installs, sel.download_mirror)
 
 
 def mirror_url(url: str, mirror: str) -> str:
-    """GitHub downloads go through the mirror (a prefix proxy or a copy of the same paths)."""
-    if url.startswith(facts.GITHUB + "/"):
-        return mirror + url[len(facts.GITHUB):]
-    return url
+    """Every download through the mirror, in one of two forms: a prefix proxy
+    (``https://proxy/https://github.com``: the whole URL after the proxy) or a copy of the same paths
+    (``https://files.example/base``: the URL's path below it). install.sh's ``mirrored`` does the same."""
+    if not mirror:
+        return url
+    if mirror.endswith(PROXY_SUFFIX):
+        return mirror[:-len(PROXY_SUFFIX)] + "/" + url
+    return mirror + "/" + url.split("://", 1)[1].split("/", 1)[1]
 
 
 def cni_files(sel: Selection) -> list[ConfigFile]:
@@ -100,7 +124,18 @@ def cni_files(sel: Selection) -> list[ConfigFile]:
         ],
     }
     path = facts.CNI.get("conf_dir", "0") + "/" + facts.CNI.get("conflist_name", "0")
-    return [ConfigFile("cni-conflist", path, "json", conflist, "title.cni_conflist", apply="write-if-absent")]
+    return [ConfigFile("cni-conflist", path, "json", conflist, "title.cni_conflist", apply="cni-network")]
+
+
+def cni_bin_dir(sel: Selection) -> str:
+    """Release plugins go to /opt/cni/bin; a distro's containernetworking-plugins package has its own."""
+    if uses_distro_runtime(sel):
+        return facts.DISTRO.get(f"{sel.family}.cni_bin_dir", "0")
+    return facts.CNI.get("bin_dir", "0")
+
+
+def uses_distro_runtime(sel: Selection) -> bool:
+    return sel.runtime_source == "distro"
 
 
 def cni_download(sel: Selection) -> ResolvedDownload:

@@ -14,7 +14,7 @@ from packaging.version import Version
 
 from . import facts
 from .diagnostics import Diagnostic, error, info, warning
-from .selection import DOCKERSHIM, Selection
+from .selection import DOCKERSHIM, FIELD_BY_KEY, Selection
 
 Rule = Callable[[Selection], list[Diagnostic]]
 RULES: list[Rule] = []
@@ -172,6 +172,20 @@ def containerd_notes(sel: Selection) -> list[Diagnostic]:
 
 
 @rule
+def runtime_source(sel: Selection) -> list[Diagnostic]:
+    """The distribution's containerd: which releases ship which minor (install.sh checks apt's candidate)."""
+    if sel.runtime_source != "distro" or not FIELD_BY_KEY["runtime_source"].applies(sel):
+        return []
+    ships = [r for r in facts.DISTRO_RELEASES if r.package == "containerd"]
+    known = ", ".join(f"{r.name}: {r.version}" for r in ships)
+    out = [info("runtime-source-distro", "runtime_source", {"known": known})]
+    minor = ".".join(sel.runtime_version.split(".")[:2])
+    if sel.os == "debian" and not any(r.version.startswith(minor + ".") for r in ships):
+        out.append(warning("runtime-source-distro-version", "runtime_version", {"minor": minor, "known": known}))
+    return out
+
+
+@rule
 def kata(sel: Selection) -> list[Diagnostic]:
     """Kata: edged cannot resolve RuntimeClass objects (#4416, #7106); the untrusted annotation works."""
     if sel.runtime != "kata":
@@ -321,7 +335,8 @@ CODE_GROUPS = [
     ("platform", ["windows-runtime", "windows-arch", "windows-kubeedge-version", "windows-keadm-version",
                   "windows-no-cgroupdriver", "containerd-arm-distro", "arch-unsupported"]),
     ("runtime", ["cri-v1alpha2-only", "containerd-too-old", "containerd-cri-disabled", "containerd-imports-replace",
-                 "containerd-default-no-systemdcgroup", "dockershim-removed", "dockershim-deprecated",
+                 "containerd-default-no-systemdcgroup", "runtime-source-distro", "runtime-source-distro-version",
+                 "dockershim-removed", "dockershim-deprecated",
                  "cri-dockerd-remote", "crio-pod-uid", "crio-namespace", "crio-version-skew", "crio-conmon-pod",
                  "isulad-systemd-cgroup", "isulad-stream-port", "isulad-cri-v1-build", "isulad-not-packaged",
                  "isulad-exec-ws", "isulad-runc", "kata-multitenancy", "kata-runtimeclass-edge",

@@ -26,6 +26,7 @@ ARCHES = ["amd64", "arm64", "arm"]
 CGROUP_DRIVERS = ["systemd", "cgroupfs"]
 HUB_PROTOCOLS = ["websocket", "quic"]
 KATA_MODES = ["untrusted", "runtimeclass"]
+RUNTIME_SOURCES = ["release", "distro"]
 LANGS = ["en", "zh"]
 DOCKERSHIM = "dockershim"
 
@@ -83,6 +84,8 @@ FIELDS: list[FieldDef] = [
     FieldDef("runtime", "choice", lambda s: RUNTIMES),
     FieldDef("runtime_version", "choice", lambda s: runtime_version_options(s.runtime),
              applies=lambda s: s.runtime != "virtlet"),
+    FieldDef("runtime_source", "choice", lambda s: RUNTIME_SOURCES,
+             applies=lambda s: s.runtime in ("containerd", "kata") and s.family == "apt"),
     FieldDef("install_method", "choice", lambda s: INSTALL_METHODS),
     FieldDef("os", "choice", lambda s: OSES),
     FieldDef("arch", "choice", lambda s: ARCHES),
@@ -109,6 +112,7 @@ class Selection:
     kubeedge_version: str = ""  # full version, e.g. "1.23.1"
     runtime: str = "containerd"
     runtime_version: str = ""  # full version, "" for virtlet, "dockershim" for docker<=1.13
+    runtime_source: str = "release"  # release files, or the distribution's packages (apt family)
     install_method: str = "keadm"
     os: str = "ubuntu"
     arch: str = "amd64"
@@ -154,28 +158,32 @@ MIRROR_NONE = {"", "none"}
 # Validators for free text. Each returns (normalised value, None) or (None, message key).
 
 _LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
-_DNS_SUBDOMAIN = re.compile(rf"^{_LABEL}(\.{_LABEL})*$")
-_HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
+_DNS_SUBDOMAIN = re.compile(rf"{_LABEL}(\.{_LABEL})*")
+_HOST = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*")
 # docker/distribution reference grammar, restricted to what a node can pull
 _PATH_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 _DOMAIN = r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]{1,5})?)"
 _IMAGE = re.compile(
-    rf"^(?:{_DOMAIN}/)?{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*(?::[\w][\w.-]{{0,127}})?(?:@sha256:[a-f0-9]{{64}})?$"
+    rf"(?:{_DOMAIN}/)?{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}})?"
+    rf"(?:@sha256:[a-f0-9]{{64}})?"
 )
-_REGISTRY = re.compile(rf"^{_DOMAIN}(?:/{_PATH_COMPONENT})*$")
-_TOKEN = re.compile(r"^[A-Za-z0-9._-]{1,4096}$")
-_LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
-                        r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
-_LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
-_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?$")
+_REGISTRY = re.compile(rf"{_DOMAIN}(?:/{_PATH_COMPONENT})*")
+_TOKEN = re.compile(r"[A-Za-z0-9._-]{1,4096}")
+_LABEL_KEY = re.compile(r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+                        r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
+_LABEL_VALUE = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?")
+_URL = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?")
+# a prefix proxy, the form most GitHub proxies use: https://proxy.example/https://github.com
+PROXY_SUFFIX = "/https://github.com"
+_DIGITS = re.compile(r"[0-9]{1,5}")  # ASCII only: str.isdigit() also accepts '²' and fullwidth digits
 
 
 def _port_ok(text: str) -> bool:
-    return text.isdigit() and 1 <= int(text) <= 65535 and not text.startswith("0")
+    return bool(_DIGITS.fullmatch(text)) and 1 <= int(text) <= 65535 and not text.startswith("0")
 
 
 def validate_host_port(text: str) -> tuple[str | None, str | None]:
-    m = re.match(r"^\[([0-9a-fA-F:.]+)\]:([0-9]+)$", text)
+    m = re.fullmatch(r"\[([0-9a-fA-F:.]+)\]:([0-9]+)", text)
     if m:
         try:
             ipaddress.IPv6Address(m.group(1))
@@ -184,7 +192,7 @@ def validate_host_port(text: str) -> tuple[str | None, str | None]:
         host, port = m.group(1), m.group(2)
     else:
         host, sep, port = text.rpartition(":")
-        if not sep or not _HOST.match(host) and not _is_ipv4(host):
+        if not sep or not _HOST.fullmatch(host) and not _is_ipv4(host):
             return None, "invalid.hostport"
     if not _port_ok(port):
         return None, "invalid.hostport"
@@ -203,7 +211,7 @@ def validate_image(text: str) -> tuple[str | None, str | None]:
     # as Docker parses it: the first component is a registry only with a '.', a ':' or "localhost"
     first = text.split("/", 1)[0]
     is_registry = "/" in text and ("." in first or ":" in first or first == "localhost")
-    if len(text) > 255 or not _IMAGE.match(text) or (not is_registry and first != first.lower()):
+    if len(text) > 255 or not _IMAGE.fullmatch(text) or (not is_registry and first != first.lower()):
         return None, "invalid.image"
     return text, None
 
@@ -217,7 +225,7 @@ def validate_registry(text: str) -> tuple[str | None, str | None]:
     for prefix in ("https://", "http://"):
         if text.startswith(prefix):
             text = text[len(prefix):]
-    if len(text) > 255 or not _REGISTRY.match(text):
+    if len(text) > 255 or not _REGISTRY.fullmatch(text):
         return None, "invalid.registry"
     return text, None
 
@@ -226,19 +234,20 @@ def validate_url(text: str) -> tuple[str | None, str | None]:
     text = text.strip().rstrip("/")
     if text == "":
         return "", None
-    if len(text) > 255 or not _URL.match(text) or "//" in text.split("://", 1)[1]:
+    base = text[:-len(PROXY_SUFFIX)] if text.endswith(PROXY_SUFFIX) else text
+    if len(text) > 255 or not _URL.fullmatch(base) or "//" in base.split("://", 1)[1]:
         return None, "invalid.url"
     return text, None
 
 
 def validate_node_name(text: str) -> tuple[str | None, str | None]:
-    if len(text) > 253 or not _DNS_SUBDOMAIN.match(text):
+    if len(text) > 253 or not _DNS_SUBDOMAIN.fullmatch(text):
         return None, "invalid.node_name"
     return text, None
 
 
 def validate_token(text: str) -> tuple[str | None, str | None]:
-    if not _TOKEN.match(text):
+    if not _TOKEN.fullmatch(text):
         return None, "invalid.token"
     return text, None
 
@@ -250,7 +259,7 @@ def validate_labels(text: str) -> tuple[str | None, str | None]:
         if not part:
             continue
         key, sep, value = part.partition("=")
-        if not sep or not _LABEL_KEY.match(key) or len(key) > 316 or not _LABEL_VALUE.match(value):
+        if not sep or not _LABEL_KEY.fullmatch(key) or len(key) > 316 or not _LABEL_VALUE.fullmatch(value):
             return None, "invalid.labels"
         pairs.append(f"{key}={value}")
     return ",".join(pairs), None
@@ -346,6 +355,18 @@ def short_value(sel: "Selection", key: str) -> str:
 # Parsing
 
 
+SHOWN_MAX = 60
+
+
+def shown(text: str) -> str:
+    """User text as a message may echo it: control and format characters escaped (a terminal never
+    sees them raw), cut to SHOWN_MAX characters."""
+    out = []
+    for ch in text[:SHOWN_MAX]:
+        out.append(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii"))
+    return "".join(out) + ("…" if len(text) > SHOWN_MAX else "")
+
+
 def _as_text(value: Any) -> str:
     if value is None:
         return ""
@@ -364,14 +385,14 @@ def parse(raw: dict[str, Any], *, compat_default: Callable[[Selection, str], str
     values: dict[str, str] = {}
     for key, value in (raw or {}).items():
         if key not in FIELD_BY_KEY:
-            diags.append(warning("unknown-field", key, {"field": key}))
+            diags.append(warning("unknown-field", shown(key), {"field": shown(key)}))
             continue
         text = _as_text(value).strip()
         if text != "":
             values[key] = text
     lang = values.get("lang", "en")
     if lang not in LANGS:
-        diags.append(error("invalid-choice", "lang", {"value": lang, "options": ", ".join(LANGS)}))
+        diags.append(error("invalid-choice", "lang", {"value": shown(lang), "options": ", ".join(LANGS)}))
         lang = "en"
     sel = Selection(lang=lang)
 
@@ -381,7 +402,7 @@ def parse(raw: dict[str, Any], *, compat_default: Callable[[Selection, str], str
         norm = normalise_kubeedge_version(kv)
         if norm is None:
             diags.append(error("unknown-kubeedge-version", "kubeedge_version",
-                               {"value": kv, "options": ", ".join(kubeedge_minors())}))
+                               {"value": shown(kv), "options": ", ".join(kubeedge_minors())}))
             norm = normalise_kubeedge_version(DEFAULT_MINOR)
         else:
             given.append("kubeedge_version")
@@ -390,7 +411,7 @@ def parse(raw: dict[str, Any], *, compat_default: Callable[[Selection, str], str
     sel = replace(sel, kubeedge_version=norm)
 
     # plain choices (the platform first: whether kata_mode applies depends on the runtime)
-    for group in (("runtime", "install_method", "os", "arch"), ("hub_protocol", "kata_mode")):
+    for group in (("runtime", "install_method", "os", "arch"), ("hub_protocol", "kata_mode", "runtime_source")):
         chosen = {}
         for key in group:
             if key in values and not FIELD_BY_KEY[key].applies(sel):
@@ -399,7 +420,7 @@ def parse(raw: dict[str, Any], *, compat_default: Callable[[Selection, str], str
                 value = values[key].lower()
                 options = FIELD_BY_KEY[key].options(sel)
                 if value not in options:
-                    diags.append(error("invalid-choice", key, {"value": values[key], "options": ", ".join(options)}))
+                    diags.append(error("invalid-choice", key, {"value": shown(values[key]), "options": ", ".join(options)}))
                 else:
                     chosen[key] = value
                     given.append(key)
@@ -414,7 +435,7 @@ def parse(raw: dict[str, Any], *, compat_default: Callable[[Selection, str], str
             rv = normalise_runtime_version(sel.runtime, rv_text)
             if rv is None:
                 diags.append(error("unknown-runtime-version", "runtime_version",
-                                   {"value": rv_text, "runtime": sel.runtime,
+                                   {"value": shown(rv_text), "runtime": sel.runtime,
                                     "options": ", ".join(runtime_version_options(sel.runtime))}))
             else:
                 given.append("runtime_version")
@@ -429,7 +450,7 @@ def parse(raw: dict[str, Any], *, compat_default: Callable[[Selection, str], str
         cg = values.get("cgroup_driver", "").lower()
         if cg and cg not in CGROUP_DRIVERS:
             diags.append(error("invalid-choice", "cgroup_driver",
-                               {"value": values["cgroup_driver"], "options": ", ".join(CGROUP_DRIVERS)}))
+                               {"value": shown(values["cgroup_driver"]), "options": ", ".join(CGROUP_DRIVERS)}))
             cg = ""
         if cg:
             given.append("cgroup_driver")
@@ -449,7 +470,7 @@ def parse(raw: dict[str, Any], *, compat_default: Callable[[Selection, str], str
             continue
         norm_text, problem = validator(values[key])
         if problem:
-            diags.append(error(problem, key, {"value": values[key]}))
+            diags.append(error(problem, key, {"value": shown(values[key])}))
         else:
             texts[key] = norm_text
             given.append(key)

@@ -7,7 +7,8 @@ for a node without one. Keys come from ``facts.CONTAINERD_KEYS`` for the file's 
 from __future__ import annotations
 
 from .. import facts
-from ..plan import ConfigFile, RuntimePlan, cni_download, cni_files, download, set_path
+from ..plan import (ConfigFile, RuntimePlan, cni_bin_dir, cni_download, cni_files, download, set_path,
+                    uses_distro_runtime)
 from ..selection import Selection
 
 DROPIN_DIR = "/etc/containerd/conf.d"
@@ -27,6 +28,12 @@ def settings(sel: Selection, extra_runtimes: dict | None = None, version: int | 
         # runtime_type must be repeated: in 1.x an imported table replaces the default runc entry.
         set_path(tree, keys["runc_runtime_type"], facts.CONTAINERD.get("runc_runtime_type", sel.runtime_version))
         set_path(tree, keys["systemd_cgroup"], sel.cgroup_driver == "systemd")
+        # always explicit: Debian's packaged config.toml points bin_dir at /usr/lib/cni
+        if version == 3 and facts.CONTAINERD.has("cni_bin_dirs", sel.runtime_version):
+            set_path(tree, keys["cni_bin_dirs"], [cni_bin_dir(sel)])
+        else:
+            set_path(tree, keys["cni_bin_dir"], cni_bin_dir(sel))
+        set_path(tree, keys["cni_conf_dir"], facts.CNI.get("conf_dir", "0"))
     if sel.image_mirror and not sel.windows:
         set_path(tree, keys["registry_config_path"], CERTS_DIR)
     for name, table in (extra_runtimes or {}).items():
@@ -45,7 +52,8 @@ def hosts_toml(sel: Selection) -> ConfigFile:
         "server": "https://registry-1.docker.io",
         "host": {f"https://{sel.image_mirror}": {"capabilities": ["pull", "resolve"]}},
     }
-    return ConfigFile("containerd-hosts", CERTS_DIR + "/docker.io/hosts.toml", "toml", data, "title.containerd_hosts")
+    return ConfigFile("containerd-hosts", CERTS_DIR + "/docker.io/hosts.toml", "toml", data, "title.containerd_hosts",
+                      service="containerd")
 
 
 def flatten(tree: dict, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], str, object]]:
@@ -71,24 +79,30 @@ def base_plan(sel: Selection, name: str, tree: dict, v2_tree: dict | None = None
         return RuntimePlan(name, facts.CONTAINERD.get("socket.windows", version), ["containerd"], files=files,
                            script={"config_version": tree["version"]})
     files = [
-        ConfigFile("containerd-dropin", DROPIN, "toml", tree, "title.containerd_dropin", apply="containerd-dropin"),
+        ConfigFile("containerd-dropin", DROPIN, "toml", tree, "title.containerd_dropin", apply="containerd-dropin",
+                   service="containerd"),
         ConfigFile("containerd-config", MAIN, "toml", {**main_file(tree["version"])}, "title.containerd_main",
-                   apply="containerd-main"),
+                   apply="containerd-main", service="containerd"),
     ]
     if v2_tree is not None:
         files.append(ConfigFile("containerd-dropin-v2", DROPIN, "toml", v2_tree, "title.containerd_dropin",
-                                apply="containerd-dropin-v2", artifact=False))
+                                apply="containerd-dropin-v2", service="containerd", artifact=False))
     if sel.image_mirror:
         files.append(hosts_toml(sel))
     files.extend(cni_files(sel))
-    downloads = [cni_download(sel)]
-    if sel.arch in facts.DOWNLOADS["containerd"].arches:
+    distro = uses_distro_runtime(sel)
+    downloads = [] if distro else [cni_download(sel)]
+    if not distro and sel.arch in facts.DOWNLOADS["containerd"].arches:
         downloads.insert(0, download("containerd", version, sel))
         downloads.insert(1, download("runc", facts.RUNC_VERSION, sel))
+    packages = {"apt": ["containerd"], "dnf": ["containerd"]}
+    if distro:
+        packages = {"apt": facts.DISTRO.get("apt.packages.containerd", "0")}
     plan = RuntimePlan(
         name, facts.CONTAINERD.get("socket", version), ["containerd"], files=files, downloads=downloads,
-        packages={"apt": ["containerd"], "dnf": ["containerd"]},
-        needs_cni=True,
+        packages=packages, needs_cni=True, cni_bin_dir=cni_bin_dir(sel),
+        service_inputs={"containerd": ["/etc/containerd", UNIT_PATH, "/lib/systemd/system/containerd.service",
+                                       "/usr/lib/systemd/system/containerd.service", "bin:containerd"]},
         script={
             "config_version": tree["version"],
             "deep_merge": facts.CONTAINERD.has("imports_deep_merge", version),
@@ -96,16 +110,40 @@ def base_plan(sel: Selection, name: str, tree: dict, v2_tree: dict | None = None
             "cri_plugin": facts.CONTAINERD_KEYS[tree["version"]]["cri_plugin"],
             "minor": ".".join(version.split(".")[:2]),
             "inplace": [(table_header(t), k, v) for t, k, v in flatten(tree)],
+            "distro": distro,
         },
     )
-    plan.checks = [
-        {"kind": "socket", "endpoint": plan.endpoint},
-        {"kind": "containerd-cri"},
-        {"kind": "containerd-dump", "needle": sel.sandbox_image, "what": "sandbox_image"},
-        {"kind": "containerd-dump", "needle": "SystemdCgroup = " + ("true" if sel.cgroup_driver == "systemd"
-                                                                     else "false"), "what": "SystemdCgroup"},
-    ]
+    plan.checks = running_checks(sel, plan)
     return plan
+
+
+def running_checks(sel: Selection, plan: RuntimePlan) -> list[dict]:
+    """What verify.sh asks the running containerd (its CRI socket), not the files on disk."""
+    version, ep = sel.runtime_version, plan.endpoint
+    systemd = "true" if sel.cgroup_driver == "systemd" else "false"
+    cni_key = ('"binDirs":["{}"]' if facts.CONTAINERD.has("cni_bin_dirs", version) else '"binDir":"{}"')
+    checks: list[dict] = [
+        {"kind": "cri", "endpoint": ep, "name": "containerd"},
+        {"kind": "containerd-plugins", "endpoint": ep},
+        {"kind": "running-current", "unit": "containerd"},
+        {"kind": "cri-status", "endpoint": ep, "what": "SystemdCgroup", "value": systemd,
+         "needle": f'"SystemdCgroup":{systemd}'},
+        {"kind": "cri-status", "endpoint": ep, "what": "CNI bin dir", "value": plan.cni_bin_dir,
+         "needle": cni_key.format(plan.cni_bin_dir)},
+        {"kind": "cni-plugins", "dir": plan.cni_bin_dir},
+        {"kind": "cri-condition", "endpoint": ep, "condition": "NetworkReady"},
+    ]
+    if facts.CONTAINERD.has("status.sandbox_image", version):
+        checks.append({"kind": "cri-status", "endpoint": ep, "what": "sandbox image", "value": sel.sandbox_image,
+                       "needle": f'"sandboxImage":"{sel.sandbox_image}"'})
+    else:  # not reported by 2.x: the files, read by a daemon started after they were written
+        checks.append({"kind": "containerd-dump", "what": "sandbox image", "value": sel.sandbox_image,
+                       "needle": f"sandbox = '{sel.sandbox_image}'"})
+    if facts.CONTAINERD.has("cri.runtime_config", version):
+        checks.append({"kind": "cri-cgroup", "endpoint": ep, "driver": sel.cgroup_driver})
+    if facts.CONTAINERD.has("status.deprecation_condition", version):
+        checks.append({"kind": "cri-condition", "endpoint": ep, "condition": "ContainerdHasNoDeprecationWarnings"})
+    return checks
 
 
 def plan(sel: Selection) -> RuntimePlan:
@@ -118,6 +156,7 @@ def v2_form(sel: Selection, **kwargs) -> dict | None:
     return settings(sel, version=2, **kwargs)
 
 
+UNIT_PATH = "/etc/systemd/system/containerd.service"
 UNIT = {
     "Unit": {"Description": "containerd container runtime", "Documentation": "https://containerd.io",
              "After": "network.target dbus.service"},

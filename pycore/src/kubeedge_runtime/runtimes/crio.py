@@ -19,18 +19,27 @@ def plan(sel: Selection) -> RuntimePlan:
     if sel.cgroup_driver == "cgroupfs":
         runtime["conmon_cgroup"] = "pod"
     data = {"crio": {"runtime": runtime, "image": {"pause_image": sel.sandbox_image}}}
-    files = [ConfigFile("crio-dropin", DROPIN, "toml", data, "title.crio_dropin")]
+    files = [ConfigFile("crio-dropin", DROPIN, "toml", data, "title.crio_dropin", service="crio")]
     if sel.image_mirror:
         registries = {"registry": [{"prefix": "docker.io", "location": "docker.io",
                                     "mirror": [{"location": sel.image_mirror}]}]}
-        files.append(ConfigFile("crio-registries", REGISTRIES, "toml", registries, "title.crio_registries"))
+        files.append(ConfigFile("crio-registries", REGISTRIES, "toml", registries, "title.crio_registries",
+                                service="crio"))
     version = sel.runtime_version
     p = RuntimePlan("cri-o", facts.CRIO.get("socket", version), ["crio"], files=files,
                     downloads=[download("cri-o", version, sel)],
+                    service_inputs={"crio": ["/etc/crio", "/etc/containers/registries.conf.d",
+                                             "/usr/local/lib/systemd/system/crio.service", "bin:crio"]},
                     script={"minor": ".".join(version.split(".")[:2])})
+    ep = p.endpoint
     p.checks = [
-        {"kind": "socket", "endpoint": p.endpoint},
-        {"kind": "crio-config", "needle": f'cgroup_manager = "{sel.cgroup_driver}"', "what": "cgroup_manager"},
-        {"kind": "crio-config", "needle": f'pause_image = "{sel.sandbox_image}"', "what": "pause_image"},
+        {"kind": "cri", "endpoint": ep, "name": "cri-o"},
+        {"kind": "running-current", "unit": "crio"},
+        # the configuration the running CRI-O serves on its socket (GET /config)
+        {"kind": "crio-config", "endpoint": ep, "what": "cgroup_manager", "value": sel.cgroup_driver,
+         "needle": f'cgroup_manager = "{sel.cgroup_driver}"'},
+        {"kind": "crio-config", "endpoint": ep, "what": "pause_image", "value": sel.sandbox_image,
+         "needle": f'pause_image = "{sel.sandbox_image}"'},
+        {"kind": "cri-cgroup", "endpoint": ep, "driver": sel.cgroup_driver},
     ]
     return p

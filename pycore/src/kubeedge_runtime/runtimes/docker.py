@@ -8,7 +8,7 @@ same name (that file stays untouched); install.sh links a packaged binary to the
 from __future__ import annotations
 
 from .. import facts
-from ..plan import ConfigFile, RuntimePlan, cni_download, cni_files, download
+from ..plan import ConfigFile, RuntimePlan, cni_bin_dir, cni_download, cni_files, download
 from ..selection import DOCKERSHIM, Selection
 
 DAEMON_JSON = "/etc/docker/daemon.json"
@@ -29,7 +29,7 @@ def cri_dockerd_exec(sel: Selection) -> list[str]:
         "--container-runtime-endpoint", "fd://",
         f"--pod-infra-container-image={sel.sandbox_image}",
         "--network-plugin=cni",
-        f"--cni-bin-dir={facts.CNI.get('bin_dir', '0')}",
+        f"--cni-bin-dir={cni_bin_dir(sel)}",
         f"--cni-conf-dir={facts.CNI.get('conf_dir', '0')}",
     ]
 
@@ -54,31 +54,45 @@ def units(sel: Selection) -> list[ConfigFile]:
         "Install": {"WantedBy": "sockets.target"},
     }
     return [
-        ConfigFile("cri-docker-service", UNIT_DIR + "/cri-docker.service", "ini", service, "title.cri_docker_service"),
-        ConfigFile("cri-docker-socket", UNIT_DIR + "/cri-docker.socket", "ini", socket, "title.cri_docker_socket"),
+        ConfigFile("cri-docker-service", UNIT_DIR + "/cri-docker.service", "ini", service, "title.cri_docker_service",
+                   service="cri-docker"),
+        ConfigFile("cri-docker-socket", UNIT_DIR + "/cri-docker.socket", "ini", socket, "title.cri_docker_socket",
+                   service="cri-docker.socket"),
     ]
 
 
 def plan(sel: Selection) -> RuntimePlan:
     files = [ConfigFile("docker-daemon", DAEMON_JSON, "json", daemon_json(sel), "title.docker_daemon",
-                        apply="json-merge", comment=False)]
+                        apply="json-merge", service="docker", comment=False)]
     packages = {"apt": ["docker.io"], "dnf": ["docker-ce"], "openeuler": ["docker"]}
+    inputs = {"docker": [DAEMON_JSON, "bin:dockerd"]}
+    docker_checks = [{"kind": "docker-cgroup", "driver": sel.cgroup_driver},
+                     {"kind": "running-current", "unit": "docker"}]
+    if sel.image_mirror:
+        docker_checks.append({"kind": "docker-mirror", "mirror": daemon_json(sel)["registry-mirrors"][0]})
     if sel.runtime_version == DOCKERSHIM:
         p = RuntimePlan("docker", facts.CRI_DOCKERD.get("dockershim_socket", "0"), ["docker"], files=files,
-                        packages=packages, script={"dockershim": True})
-        p.checks = [{"kind": "docker-cgroup", "driver": sel.cgroup_driver}]
+                        packages=packages, service_inputs=inputs, script={"dockershim": True})
+        p.checks = docker_checks
         return p
     files += units(sel)
     files += cni_files(sel)
+    inputs["cri-docker.socket"] = [UNIT_DIR + "/cri-docker.socket"]
+    inputs["cri-docker"] = [UNIT_DIR + "/cri-docker.service", CRI_DOCKERD_BIN]
     p = RuntimePlan(
         "docker", facts.CRI_DOCKERD.get("socket", "0"), ["docker", "cri-docker.socket", "cri-docker"],
-        files=files, packages=packages, needs_cni=True,
+        files=files, packages=packages, needs_cni=True, cni_bin_dir=cni_bin_dir(sel), service_inputs=inputs,
         downloads=[download("cri-dockerd", sel.runtime_version, sel), cni_download(sel)],
         script={"dockershim": False},
     )
-    p.checks = [
-        {"kind": "docker-cgroup", "driver": sel.cgroup_driver},
-        {"kind": "socket", "endpoint": p.endpoint},
+    ep = p.endpoint
+    p.checks = docker_checks + [
+        {"kind": "cri", "endpoint": ep, "name": "docker"},  # cri-dockerd answers (a socket file proves nothing)
+        {"kind": "running-current", "unit": "cri-docker"},
+        {"kind": "cri-status", "endpoint": ep, "what": "sandbox image", "value": sel.sandbox_image,
+         "needle": f'"sandboxImage":"{sel.sandbox_image}"'},
+        {"kind": "cri-cgroup", "endpoint": ep, "driver": sel.cgroup_driver},
+        {"kind": "cni-plugins", "dir": p.cni_bin_dir},
     ]
     return p
 

@@ -8,7 +8,7 @@ edged's read-only server uses. ``systemd-cgroup`` exists only from iSulad 2.1.6.
 from __future__ import annotations
 
 from .. import facts
-from ..plan import ConfigFile, RuntimePlan, cni_download, cni_files
+from ..plan import ConfigFile, RuntimePlan, cni_bin_dir, cni_download, cni_files
 from ..selection import Selection
 
 DAEMON_JSON = "/etc/isulad/daemon.json"
@@ -19,7 +19,7 @@ def daemon_json(sel: Selection) -> dict:
     data: dict = {
         "pod-sandbox-image": sel.sandbox_image,
         "network-plugin": "cni",
-        "cni-bin-dir": facts.CNI.get("bin_dir", "0"),
+        "cni-bin-dir": cni_bin_dir(sel),
         "cni-conf-dir": facts.CNI.get("conf_dir", "0"),
         "websocket-server-listening-port": int(sel.isulad_stream_port),
     }
@@ -35,13 +35,16 @@ def daemon_json(sel: Selection) -> dict:
 
 def plan(sel: Selection) -> RuntimePlan:
     files = [ConfigFile("isulad-daemon", DAEMON_JSON, "json", daemon_json(sel), "title.isulad_daemon",
-                        apply="json-merge", comment=False)]
+                        apply="json-merge", service="isulad", comment=False)]
     files += cni_files(sel)
     p = RuntimePlan("isulad", facts.ISULAD.get("socket", "0"), ["isulad"], files=files,
-                    packages={"openeuler": ["iSulad"]}, needs_cni=True,
+                    packages={"openeuler": ["iSulad"]}, needs_cni=True, cni_bin_dir=cni_bin_dir(sel),
+                    service_inputs={"isulad": ["/etc/isulad", "/etc/sysconfig/iSulad", "bin:isulad"]},
                     downloads=[cni_download(sel)])
     p.checks = [
-        {"kind": "socket", "endpoint": p.endpoint},
+        {"kind": "cri", "endpoint": p.endpoint, "name": ""},
+        {"kind": "running-current", "unit": "isulad"},
         {"kind": "port-owner", "port": sel.isulad_stream_port, "owner": "isulad"},
+        {"kind": "cni-plugins", "dir": p.cni_bin_dir},
     ]
     return p
