@@ -37,8 +37,9 @@ def parse(artifact):
 def keadm_flags(result) -> dict[str, str]:
     """The flags of the keadm join command in keadm-join.sh, as bash would split them."""
     script = by_id(result)["keadm-join"].content
-    body = script[script.index("keadm join"):]
-    command = body.split("\n}\n", 1)[0].replace("\\\n", " ")
+    lines = script[script.index("keadm join"):].splitlines()
+    end = next(i for i, line in enumerate(lines) if not line.endswith("\\"))
+    command = " ".join(line.rstrip("\\") for line in lines[:end + 1])
     words = shlex.split(command)
     assert words[:2] == ["keadm", "join"]
     flags = {}

@@ -190,7 +190,7 @@ def test_containerd_user_config_with_mirror_keeps_working(tmp_path):
     assert res.returncode == 0, res.stderr + res.stdout
     cri = tomllib.loads((sb.root / "etc/containerd/config.toml").read_text())["plugins"]["io.containerd.grpc.v1.cri"]
     assert cri["max_concurrent_downloads"] == 5 and cri["registry"]["config_path"] == "/etc/containerd/certs.d"
-    assert cri["sandbox_image"] == "kubeedge/pause:3.6"
+    assert cri["sandbox_image"] == "docker.io/kubeedge/pause:3.6"  # fully qualified (#10.4)
     res = sb.run(install_script(raw), "--restore")
     assert res.returncode == 0, res.stderr
     assert (sb.root / "etc/containerd/config.toml").read_text() == user

@@ -163,7 +163,7 @@ def test_release_path_dry_run_run_verify_rerun_restore(setup, suite_name, minor)
     assert s.mirror.requests() == []  # and downloads nothing
 
     s.install()
-    assert_runs_with(s, "kubeedge/pause:3.6", True, "/opt/cni/bin", minor)
+    assert_runs_with(s, "docker.io/kubeedge/pause:3.6", True, "/opt/cni/bin", minor)
     s.verify()
     assert s.unit("containerd", "UnitFileState") == "enabled"
     pid = s.unit("containerd", "MainPID")
@@ -195,7 +195,7 @@ def test_distro_package_path(setup, suite_name, minor):
     res = s.install()
     assert all("keadm" in r for r in s.mirror.requests()), s.mirror.requests()  # nothing else from releases
     assert "containerd\t" in s.node.sh("dpkg-query -W containerd containernetworking-plugins").stdout
-    assert_runs_with(s, "kubeedge/pause:3.6", True, "/usr/lib/cni", minor)
+    assert_runs_with(s, "docker.io/kubeedge/pause:3.6", True, "/usr/lib/cni", minor)
     s.verify()
     assert "nothing to do" in s.install().stdout
     s.install("--restore")
@@ -221,7 +221,7 @@ def test_debian_packaged_containerd_gets_the_cni_dir_its_plugins_are_in(setup):
     user = s.node.path("/etc/containerd/config.toml").read_text()
     assert 'bin_dir = "/usr/lib/cni"' in user
     s.install()
-    assert_runs_with(s, "kubeedge/pause:3.6", True, "/opt/cni/bin", "1.6")
+    assert_runs_with(s, "docker.io/kubeedge/pause:3.6", True, "/opt/cni/bin", "1.6")
     s.verify()
     # verify.sh asks the daemon: with the packaged bin_dir back in force it fails, naming the CNI dir
     s.node.write("/etc/containerd/config.toml", user)
@@ -354,7 +354,7 @@ def test_killed_at_every_phase_then_rerun_ends_right(setup):
         s.verify()
         s.use(A)
         s.install()
-        assert_runs_with(s, "kubeedge/pause:3.6", True, "/opt/cni/bin", "1.6")
+        assert_runs_with(s, "docker.io/kubeedge/pause:3.6", True, "/opt/cni/bin", "1.6")
     assert not list(s.node.path("/etc").rglob(".kubeedge-new.*"))
 
 
@@ -364,7 +364,7 @@ def test_no_start_then_run_starts_what_is_due(setup):
     s.use(B)
     res = s.install("--no-start")
     assert "not started (--no-start): containerd" in res.stdout
-    assert_runs_with(s, "kubeedge/pause:3.6", True, "/opt/cni/bin", "1.6")  # still the old configuration
+    assert_runs_with(s, "docker.io/kubeedge/pause:3.6", True, "/opt/cni/bin", "1.6")  # still the old configuration
     res = s.verify(check=False)  # #9.8: verify asks the daemon, so it sees the restart is missing
     assert res.returncode != 0 and "[FAIL] containerd runs with the configuration on disk" in res.stdout
     res = s.install()
@@ -425,7 +425,7 @@ def test_files_placed_by_hand_are_used_and_checked(setup):
     tarball.write_bytes(good)
     res = s.install()
     assert "placed by hand" in res.stdout + res.stderr
-    assert_runs_with(s, "kubeedge/pause:3.6", True, "/opt/cni/bin", "1.6")
+    assert_runs_with(s, "docker.io/kubeedge/pause:3.6", True, "/opt/cni/bin", "1.6")
 
 
 # --- who runs it, and where ---------------------------------------------------------------------------------
@@ -472,3 +472,19 @@ def test_version_1_config_gets_a_hint_that_works_with_this_containerd(setup, sui
     assert hint, res.stderr
     converted = s.node.sh(hint.group(1) + " && cat /tmp/config.toml")
     assert re.search(r"^version = [23]$", converted.stdout, re.M), converted.stdout[:500]
+
+
+def test_a_running_kubelet_or_a_taken_port_10350_stops_before_any_change(setup):
+    """EdgeCore will not start beside a kubelet, and needs 10350 for logs, exec and metrics."""
+    s = setup("bookworm", A)
+    s.node.sh("cp /bin/sleep /usr/local/bin/kubelet && systemd-run --unit fake-kubelet /usr/local/bin/kubelet 600")
+    before = s.snapshot()
+    res = s.install("--dry-run", check=False)
+    assert res.returncode != 0 and "kubelet is running" in res.stderr
+    assert s.snapshot() == before
+    s.node.sh("systemctl stop fake-kubelet && rm /usr/local/bin/kubelet")
+    s.node.sh("DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 >/dev/null && "
+              "systemd-run --unit port-taker python3 -m http.server 10350 --bind 127.0.0.1 && sleep 1")
+    res = s.install(check=False)
+    assert res.returncode != 0 and "port 10350 is already in use" in res.stderr
+    assert s.snapshot() == before

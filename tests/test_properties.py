@@ -47,6 +47,14 @@ selection = st.fixed_dictionaries(
 ).flatmap(lambda raw: st.sampled_from([""] + runtime_version_options(raw["runtime"])).map(
     lambda rv: {**raw, "runtime_version": rv}))
 
+def expected_ref(image):
+    """How a runtime key must name the image: with its registry (Docker's reference rules)."""
+    head = image.split("/")[0]
+    if "/" in image and ("." in head or ":" in head or head == "localhost"):
+        return image
+    return "docker.io/" + image if "/" in image else "docker.io/library/" + image
+
+
 SAFE_IN_SCRIPTS = re.compile(r"[A-Za-z0-9._:/@=,\[\]+-]*")  # fullmatch: `$` would let a trailing newline in
 
 
@@ -68,21 +76,22 @@ def test_errors_or_parseable_artifacts_with_the_chosen_values(raw):
     if "containerd-dropin" in arts:
         conf = parse(arts["containerd-dropin"])
         if conf["version"] == 2:
-            assert dig(conf, "plugins", "io.containerd.grpc.v1.cri", "sandbox_image") == sel.sandbox_image
+            assert dig(conf, "plugins", "io.containerd.grpc.v1.cri", "sandbox_image") == expected_ref(sel.sandbox_image)
             runc = dig(conf, "plugins", "io.containerd.grpc.v1.cri", "containerd", "runtimes", "runc")
         else:
-            assert dig(conf, "plugins", "io.containerd.cri.v1.images", "pinned_images", "sandbox") == sel.sandbox_image
+            assert dig(conf, "plugins", "io.containerd.cri.v1.images", "pinned_images", "sandbox") == \
+                expected_ref(sel.sandbox_image)
             runc = dig(conf, "plugins", "io.containerd.cri.v1.runtime", "containerd", "runtimes", "runc")
         assert runc["options"]["SystemdCgroup"] is (sel.cgroup_driver == "systemd")
     if "crio-dropin" in arts:
         conf = parse(arts["crio-dropin"])
-        assert conf["crio"]["image"]["pause_image"] == sel.sandbox_image
+        assert conf["crio"]["image"]["pause_image"] == expected_ref(sel.sandbox_image)
         assert conf["crio"]["runtime"]["cgroup_manager"] == sel.cgroup_driver
     if "docker-daemon" in arts:
         assert parse(arts["docker-daemon"])["exec-opts"] == [f"native.cgroupdriver={sel.cgroup_driver}"]
     if "isulad-daemon" in arts:
         conf = parse(arts["isulad-daemon"])
-        assert conf["pod-sandbox-image"] == sel.sandbox_image
+        assert conf["pod-sandbox-image"] == expected_ref(sel.sandbox_image)
         assert conf["websocket-server-listening-port"] == int(sel.isulad_stream_port) != 10350
     # the EdgeCore side uses the same driver and endpoint
     if "keadm-join" in arts and not sel.windows:
@@ -98,7 +107,7 @@ def test_errors_or_parseable_artifacts_with_the_chosen_values(raw):
         edged = parse(arts["edgecore-config"])["modules"]["edged"]
         if not sel.windows:
             assert edged["tailoredKubeletConfig"]["cgroupDriver"] == sel.cgroup_driver
-        assert edged["podSandboxImage"] == sel.sandbox_image
+        assert edged["podSandboxImage"] == expected_ref(sel.sandbox_image)
     # the provenance header stays comment lines whatever was typed (#9.16: a newline once ended it)
     for a in result.artifacts:
         if a.language == "bash":

@@ -139,8 +139,16 @@ def test_containerd_2x_dropin_and_imports_added(tmp_path):
     assert conf["disabled_plugins"] == []
     assert conf["oom_score"] == -999
     assert conf["plugins"]["io.containerd.cri.v1.images"]["max_concurrent_downloads"] == 7
-    dropin = (sb.root / "etc/containerd/conf.d/99-kubeedge.toml").read_text()
-    assert dropin == by_id(result)["containerd-dropin"].content
+    dropin = tomllib.loads((sb.root / "etc/containerd/conf.d/99-kubeedge.toml").read_text())
+    # containerd 2.3 refuses a drop-in of a higher config version than its main file: this one says 3
+    assert dropin["version"] == 3 and parse_toml_version(by_id(result)["containerd-dropin"].content) == 4
+    assert dropin["plugins"]["io.containerd.cri.v1.images"]["pinned_images"]["sandbox"] == \
+        "docker.io/kubeedge/pause:3.6"
+
+
+def parse_toml_version(text):
+    import tomllib
+    return tomllib.loads(text)["version"]
 
 
 def test_platform_mismatch_is_refused(tmp_path):
@@ -166,4 +174,6 @@ def test_keadm_join_passes_exact_arguments(tmp_path, lang):
     assert argv == ["join", "--cloudcore-ipport=[2001:db8::1]:10000", "--kubeedge-version=v1.23.1",
                     "--remote-runtime-endpoint=unix:///run/containerd/containerd.sock", "--cgroupdriver=systemd",
                     "--token=abc.def", "--edgenode-name=zone-a.edge-1", "--labels=example.com/tier=edge,x=",
-                    "--image-repository=registry.local:5000/kubeedge"]
+                    "--image-repository=registry.local:5000/kubeedge",
+                    "--set=Modules.Edged.TailoredKubeletFlag.ContainerRuntimeOptions.PodSandboxImage="
+                    "registry.local:5000/kubeedge/pause:3.6"]

@@ -27,7 +27,7 @@ def linux_flags(version: str) -> set[str]:
     if v >= Version("1.16"):
         flags.add("--hub-protocol")
     if v >= Version("1.18"):
-        flags.add("--set")
+        flags.add("--set")  # (repeatable only from 1.18.3 / 1.19.2: the product passes at most one)
     if v >= Version("1.20"):
         flags |= {"--pre-run", "--post-run"}
     return flags
@@ -75,6 +75,11 @@ def test_keadm_flags_exist_in_that_keadm(raw):
     assert flags["--cloudcore-ipport"] == "${CLOUDCORE_ADDRESS}"
     assert flags["--token"] == "${KUBEEDGE_TOKEN}"
     assert flags["--image-repository"] == "docker.m.daocloud.io/kubeedge"
+    if Version(version) >= Version("1.18"):  # #10.7: EdgeCore keeps the runtime's pause image from GC
+        assert flags["--set"] == ("Modules.Edged.TailoredKubeletFlag.ContainerRuntimeOptions.PodSandboxImage="
+                                  "docker.m.daocloud.io/kubeedge/pause:3.6")
+    else:
+        assert "--set" not in flags
     if Version(version) < Version("1.16"):  # 1.12 defaults to docker; 1.15 accepts only remote
         assert flags["--runtimetype"] == ("docker" if dockershim else "remote")
 
@@ -141,10 +146,14 @@ def test_edgecore_yaml_keys_exist_for_that_version(minor, runtime):
     endpoint = DOCKERSHIM if dockershim else ENDPOINTS[runtime]
     edged = conf["modules"]["edged"]
     if v >= Version("1.16"):
-        # the only keys v1.16+ reads (the deprecated ones are ignored while these are set)
+        # the only keys v1.16+ edged reads (the deprecated ones are ignored while these are set)
         assert edged["tailoredKubeletConfig"]["containerRuntimeEndpoint"] == endpoint
         assert edged["tailoredKubeletConfig"]["imageServiceEndpoint"] == endpoint
-        assert "remoteRuntimeEndpoint" not in edged
+        if v < Version("1.18"):  # #10.6: keadm upgrade of 1.16-1.17 reads only the deprecated key
+            assert edged["remoteRuntimeEndpoint"] == edged["remoteImageEndpoint"] == endpoint
+            assert "keadm upgrade" in by_id(result)["edgecore-config"].content.split("apiVersion", 1)[0]
+        else:
+            assert "remoteRuntimeEndpoint" not in edged
     else:
         assert edged["remoteRuntimeEndpoint"] == edged["remoteImageEndpoint"] == endpoint
         assert edged["containerRuntime"] == ("docker" if dockershim else "remote")
@@ -159,6 +168,12 @@ CONTAINERD_SANDBOX = {2: ("plugins", "io.containerd.grpc.v1.cri", "sandbox_image
                       3: ("plugins", "io.containerd.cri.v1.images", "pinned_images", "sandbox")}
 CONTAINERD_RUNC = {2: ("plugins", "io.containerd.grpc.v1.cri", "containerd", "runtimes", "runc"),
                    3: ("plugins", "io.containerd.cri.v1.runtime", "containerd", "runtimes", "runc")}
+CONTAINERD_SANDBOX[4], CONTAINERD_RUNC[4] = CONTAINERD_SANDBOX[3], CONTAINERD_RUNC[3]  # 2.3: CRI paths of 3
+
+
+def config_version(containerd: str) -> int:
+    """1.x: 2; 2.0-2.2: 3; 2.3: 4 (RELEASES.md @v2.3.0; config-default-v2.3.4.toml)."""
+    return 2 if containerd.startswith("1.") else 4 if Version(containerd) >= Version("2.3") else 3
 
 
 @pytest.mark.parametrize("version", ["1.6", "1.7", "2.0", "2.1", "2.2", "2.3"])
@@ -166,13 +181,13 @@ CONTAINERD_RUNC = {2: ("plugins", "io.containerd.grpc.v1.cri", "containerd", "ru
 def test_containerd_keys_match_config_version(version, runtime):
     result = ok({"runtime": runtime, "runtime_version": version, "sandbox_image": "registry.local:5000/pause:3.9"})
     conf = parse(by_id(result)["containerd-dropin"])
-    cfg = 2 if version.startswith("1.") else 3
+    cfg = config_version(version)
     assert conf["version"] == cfg
     assert dig(conf, *CONTAINERD_SANDBOX[cfg]) == "registry.local:5000/pause:3.9"
     runc = dig(conf, *CONTAINERD_RUNC[cfg])
     assert runc["runtime_type"] == "io.containerd.runc.v2"
     assert runc["options"]["SystemdCgroup"] is True
-    if cfg == 3:  # a version 3 file with v2 paths is not migrated: the settings would be lost
+    if cfg >= 3:  # a version 3 file with v2 paths is not migrated: the settings would be lost
         assert "io.containerd.grpc.v1.cri" not in conf.get("plugins", {})
     if runtime == "kata":
         runtimes = dig(conf, *CONTAINERD_RUNC[cfg][:-1])
@@ -182,8 +197,8 @@ def test_containerd_keys_match_config_version(version, runtime):
 def test_containerd_2x_carries_a_version_2_form_for_old_main_files():
     result = ok({"runtime_version": "2.1"})
     script = by_id(result)["install"].content
-    assert 'sandbox_image = "kubeedge/pause:3.6"' in script  # v2 form, used when config.toml says version = 2
-    assert 'sandbox = "kubeedge/pause:3.6"' in script
+    assert 'sandbox_image = "docker.io/kubeedge/pause:3.6"' in script  # v2 form, for a version 2 config.toml
+    assert 'sandbox = "docker.io/kubeedge/pause:3.6"' in script
 
 
 @pytest.mark.parametrize("driver", ["systemd", "cgroupfs"])
@@ -192,7 +207,7 @@ def test_crio_dropin_keys(driver, version):
     result = ok({"runtime": "cri-o", "runtime_version": version, "cgroup_driver": driver,
                  "install_method": "binary", **CLOUDCORE})
     conf = parse(by_id(result)["crio-dropin"])
-    assert conf["crio"]["image"]["pause_image"] == "kubeedge/pause:3.6"
+    assert conf["crio"]["image"]["pause_image"] == "docker.io/kubeedge/pause:3.6"  # CRI-O may lack search registries
     assert conf["crio"]["runtime"]["cgroup_manager"] == driver
     if driver == "cgroupfs":
         assert conf["crio"]["runtime"]["conmon_cgroup"] == "pod"  # CRI-O refuses anything else
@@ -222,7 +237,7 @@ def test_docker_cgroup_driver_on_both_sides(driver):
     assert conf["exec-opts"] == [f"native.cgroupdriver={driver}"]
     assert keadm_flags(result)["--cgroupdriver"] == driver
     service = by_id(result)["cri-docker-service"].content
-    assert "--pod-infra-container-image=kubeedge/pause:3.6" in service
+    assert "--pod-infra-container-image=docker.io/kubeedge/pause:3.6" in service
     assert "--network-plugin=cni" in service
 
 
@@ -236,7 +251,7 @@ def test_kata_untrusted_mode_uses_the_untrusted_runtime(version):
     assert pod["metadata"]["annotations"] == {"io.kubernetes.cri.untrusted-workload": "true"}
     assert "runtimeClassName" not in pod["spec"]
     conf = parse(by_id(result)["containerd-dropin"])
-    cfg = 2 if version.startswith("1.") else 3
+    cfg = config_version(version)
     runtimes = dig(conf, *CONTAINERD_RUNC[cfg][:-1])
     assert runtimes["untrusted"]["runtime_type"] == "io.containerd.kata.v2"
     assert "untrusted_workload_runtime" not in conf["plugins"][CONTAINERD_RUNC[cfg][1]].get("containerd", {})

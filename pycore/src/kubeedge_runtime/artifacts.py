@@ -83,7 +83,7 @@ def header(sel: Selection, permalink: str) -> list[str]:
 
 
 def render_file(sel: Selection, f: ConfigFile, permalink: str) -> str:
-    hdr = header(sel, permalink) if f.comment else None
+    hdr = header(sel, permalink) + [comment_safe(t(sel.lang, n)) for n in f.notes] if f.comment else None
     return serialise(f.fmt, f.data, hdr)
 
 
@@ -113,6 +113,7 @@ def _env() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["q"] = lambda v: shlex.quote(str(v))
+    env.tests["startswith"] = lambda v, prefix: str(v).startswith(prefix)
     env.filters["toml"] = lambda v: tomlkit.item(v).as_string()
     return env
 
@@ -156,7 +157,7 @@ def build_artifacts(sel: Selection, plan: RuntimePlan, permalink: str) -> list[A
     if sel.install_method == "binary":
         path = edgecore.EDGECORE_YAML_WINDOWS if sel.windows else edgecore.EDGECORE_YAML
         edgecore_file = ConfigFile("edgecore-config", path, "yaml", edgecore.edgecore_config(sel, plan),
-                                   "title.edgecore_yaml")
+                                   "title.edgecore_yaml", notes=edgecore.notes(sel))
         edgecore_yaml = render_file(sel, edgecore_file, permalink)
 
     edge_download = download("keadm" if sel.install_method == "keadm" else "edgecore", sel.kubeedge_version, sel)
@@ -181,6 +182,7 @@ def build_artifacts(sel: Selection, plan: RuntimePlan, permalink: str) -> list[A
         "containerd_unit": serialise("ini", containerd.UNIT),
         "docker_repo": serialise("ini", docker.yum_repo(sel)),
         "join_command_lines": edgecore.bash_command_lines(sel, plan),
+        "upgrade_endpoint_fix": edgecore.upgrade_endpoint_fix(sel, plan),
         "ps_command_lines": edgecore.powershell_command_lines(sel, plan),
     }
     if sel.windows:

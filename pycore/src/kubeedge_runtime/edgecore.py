@@ -47,10 +47,28 @@ def keadm_args(sel: Selection, plan: RuntimePlan) -> list[tuple[str, str | None]
     if sel.labels:
         args.append(("--labels", sel.labels))
     if sel.image_mirror and not sel.windows:
-        args.append(("--image-repository", f"{sel.image_mirror}/kubeedge"))
+        args.append(("--image-repository", f"{sel.mirror_host}/kubeedge"))
     if sel.hub_protocol != "websocket":
         args.append(("--hub-protocol", sel.hub_protocol))
+    set_path = _ke(sel, "keadm.set.pod_sandbox_image")
+    if set_path and not sel.windows:  # EdgeCore's own setting, so image GC keeps the image the runtime uses
+        args.append(("--set", f"{set_path}={sel.sandbox_ref}"))
     return args
+
+
+def upgrade_endpoint_fix(sel: Selection, plan: RuntimePlan) -> bool:
+    """keadm upgrade of 1.16-1.17 reads the deprecated endpoint key, which keadm join leaves at
+    containerd's socket: on another runtime it must say the same as the key edged reads."""
+    return bool(_ke(sel, "keadm.upgrade_reads_deprecated_endpoint")) and \
+        plan.endpoint != _ke(sel, "default.runtime_endpoint")
+
+
+def notes(sel: Selection) -> tuple[str, ...]:
+    """Comment lines of edgecore.yaml that say why a key is there."""
+    out = []
+    if _ke(sel, "keadm.upgrade_reads_deprecated_endpoint"):
+        out.append("note.edgecore_deprecated_endpoint")
+    return tuple(out)
 
 
 def edgecore_config(sel: Selection, plan: RuntimePlan) -> dict:
@@ -62,7 +80,7 @@ def edgecore_config(sel: Selection, plan: RuntimePlan) -> dict:
         edged["hostnameOverride"] = sel.node_name
     if sel.labels:
         edged["nodeLabels"] = dict(pair.split("=", 1) for pair in sel.labels.split(","))
-    edged["podSandboxImage"] = sel.sandbox_image
+    edged["podSandboxImage"] = sel.sandbox_ref  # the same name the runtime uses, so image GC keeps it
     tailored: dict = {}
     if not sel.windows:
         tailored["cgroupDriver"] = sel.cgroup_driver
@@ -74,6 +92,9 @@ def edgecore_config(sel: Selection, plan: RuntimePlan) -> dict:
     else:
         tailored["containerRuntimeEndpoint"] = plan.endpoint
         tailored["imageServiceEndpoint"] = plan.endpoint
+        if _ke(sel, "keadm.upgrade_reads_deprecated_endpoint"):  # edged reads the new keys; keadm upgrade these
+            edged["remoteRuntimeEndpoint"] = plan.endpoint
+            edged["remoteImageEndpoint"] = plan.endpoint
     if tailored:
         edged["tailoredKubeletConfig"] = tailored
     hub: dict = {}

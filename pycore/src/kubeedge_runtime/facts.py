@@ -62,6 +62,17 @@ KUBEEDGE = Table("kubeedge", [
     Row("keadm.set_repeatable", ">=1.18.3,<1.19", True, "kubeedge/kubeedge#6065 (CHANGELOG-1.18 v1.18.3)"),
     Row("keadm.set_repeatable", ">=1.19.2", True, "kubeedge/kubeedge#6065 (CHANGELOG-1.19 v1.19.2, v1.20.0+)"),
     Row("keadm.flag.pre_post_run", ">=1.20", True, _JOIN.format("20.0")),
+    # --set paths resolve JSON tags of a struct's own fields only, Go field names through embedded
+    # structs: podSandboxImage sits in Edged > TailoredKubeletFlag > ContainerRuntimeOptions
+    Row("keadm.set.pod_sandbox_image", ">=1.18", "Modules.Edged.TailoredKubeletFlag.ContainerRuntimeOptions.PodSandboxImage",
+        "kubeedge/kubeedge@v1.23.1:keadm/cmd/keadm/app/cmd/util/set.go (parseTag) and set_test.go:505; "
+        "staging/.../edgecore/v1alpha2/types.go:113/811/861 (same code @v1.18.3, v1.19.2, v1.20.0)"),
+    # keadm upgrade in 1.16-1.17 reads only the deprecated key (an empty struct, no defaults), so a node on
+    # another runtime than containerd would be upgraded against containerd's socket
+    Row("keadm.upgrade_reads_deprecated_endpoint", ">=1.16,<1.18", True,
+        "kubeedge/kubeedge@v1.17.5:keadm/cmd/keadm/app/cmd/edge/upgrade.go:79-80,184-185 "
+        "(util.NewContainerRuntime(...Edged.RemoteRuntimeEndpoint...)); @v1.16.0 :183; @v1.18.3 :181 reads "
+        "tailoredKubeletConfig.containerRuntimeEndpoint"),
     Row("keadm.windows_join", ">=1.16", True, "kubeedge/kubeedge@v1.16.0:keadm/cmd/keadm/app/cmd/edge/join_windows.go"),
     Row("edgecore.api_version", ">=1.12", "edgecore.config.kubeedge.io/v1alpha2",
         "pkg/apis/componentconfig/edgecore/v1alpha2/register.go @v1.12.0..v1.23.0 (kind EdgeCore)"),
@@ -151,7 +162,11 @@ CONTAINERD_RELEASES = [
 _CTR_CFG = "containerd/containerd@{}:docs/cri/config.md"
 CONTAINERD = Table("containerd", [
     Row("config_version", "<2.0", 2, _CTR_CFG.format("v1.7.0") + " (config version 2)"),
-    Row("config_version", ">=2.0", 3, _CTR_CFG.format("v2.0.0") + " (config version 3; 2.3 migrates 3 to 4)"),
+    Row("config_version", ">=2.0,<2.3", 3, _CTR_CFG.format("v2.0.0") + " (config version 3)"),
+    Row("config_version", ">=2.3", 4,
+        "cmd/containerd/server/config/config.go @v2.3.0 (version 4: server properties become plugins; CRI keys as "
+        "in 3); shared/upstream/containerd/config-default-v2.3.4.toml says version = 4, and 2.3.4 logs "
+        "'Configuration migrated from version 3' for every version 3 file"),
     Row("socket", "", "unix:///run/containerd/containerd.sock", "containerd defaults/defaults_unix.go"),
     Row("runc_runtime_type", "", "io.containerd.runc.v2", "containerd docs/cri/config.md (the default runc runtime)"),
     Row("socket.windows", "", "npipe://./pipe/containerd-containerd", "containerd defaults/defaults_windows.go"),
@@ -192,8 +207,9 @@ CONTAINERD = Table("containerd", [
         "file's whole table (verified with Debian containerd 1.6.20 in tests/test_real_containerd.py)"),
 ])
 
-# TOML key paths by containerd config version (FACTS.md §4).
-CONTAINERD_KEYS = {
+# TOML key paths by containerd config version (FACTS.md §4); version 4 keeps version 3's CRI paths
+# (containerd/containerd@v2.3.4:docs/cri/config.md, config-default-v2.3.4.toml).
+CONTAINERD_KEYS: dict[int, dict] = {
     2: {
         "cri_plugin": 'io.containerd.grpc.v1.cri',
         "sandbox_image": ("plugins", "io.containerd.grpc.v1.cri", "sandbox_image"),
@@ -222,6 +238,8 @@ CONTAINERD_KEYS = {
         "source": _CTR_CFG.format("v2.0.0"),
     },
 }
+
+CONTAINERD_KEYS[4] = {**CONTAINERD_KEYS[3], "source": _CTR_CFG.format("v2.3.4")}
 
 _CRIO_PATCHES = {24: 6, 25: 5, 26: 4, 27: 8, 28: 11, 29: 13, 30: 14, 31: 13, 32: 13, 33: 13, 34: 11, 35: 6, 36: 3}
 CRIO_RELEASES = [RuntimeRelease(f"1.{m}", f"1.{m}.{p}", "cri-o/cri-o tags as of 2026-08-21 (git tag)")
@@ -272,6 +290,9 @@ ISULAD_RELEASES = [
 ISULAD = Table("isulad", [
     Row("socket", "", "unix:///var/run/isulad.sock", "iSulad src/common/constants.h DEFAULT_UNIX_SOCKET"),
     Row("ci_stream_port", "", 10355, "kubeedge/kubeedge hack/lib/install.sh install_isulad"),
+    Row("stream_port_range", ">=2.1.4", (1024, 49151),
+        "iSulad src/cmd/isulad/isulad_commands.c check_args() -> check_websocket_server_listening_port() "
+        "@v2.1.4..v2.1.6: refuses a websocket-server-listening-port outside 1024-49151 at start"),
     Row("enable_cri_v1", ">=2.1.4", True, "iSulad docs/manual (needs -DENABLE_CRI_API_V1=ON); website PR #526"),
     Row("systemd_cgroup", ">=2.1.6", True,
         "iSulad src/cmd/isulad/isulad_commands.h @v2.1.6 vs @v2.1.5 (commit 167af3ce)"),

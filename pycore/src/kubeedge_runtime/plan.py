@@ -26,6 +26,7 @@ class ConfigFile:
     mode: str = "0644"
     service: str = ""  # the systemd unit that reads this file at start ("" none: read on use)
     comment: bool = True  # add the provenance header comment (formats that allow comments)
+    notes: tuple[str, ...] = ()  # catalog keys of comment lines after the header: why a key is there
     artifact: bool = True  # False: only embedded in install.sh (e.g. an alternative form of a file)
 
 

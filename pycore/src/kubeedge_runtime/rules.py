@@ -14,7 +14,7 @@ from packaging.version import Version
 
 from . import facts
 from .diagnostics import Diagnostic, error, info, warning
-from .selection import DOCKERSHIM, FIELD_BY_KEY, Selection
+from .selection import DOCKERSHIM, FIELD_BY_KEY, Selection, qualified
 
 Rule = Callable[[Selection], list[Diagnostic]]
 RULES: list[Rule] = []
@@ -121,7 +121,11 @@ def isulad(sel: Selection) -> list[Diagnostic]:
         out.append(error("isulad-systemd-cgroup", "cgroup_driver", {"version": sel.runtime_version, "min": facts.ISULAD.bound("systemd_cgroup")}))
     port = int(sel.isulad_stream_port)
     reserved = {p: name for name, p in facts.PORTS.items()}
-    if port in reserved:
+    low, high = facts.ISULAD.get("stream_port_range", sel.runtime_version)
+    if not low <= port <= high:
+        out.append(error("isulad-stream-port-range", "isulad_stream_port",
+                         {"port": port, "min": low, "max": high, "version": sel.runtime_version}))
+    elif port in reserved:
         out.append(error("isulad-stream-port", "isulad_stream_port", {"port": port}))
     if _ke(sel, "cri_v1_required"):
         out.append(warning("isulad-cri-v1-build", "runtime_version", {}))
@@ -255,7 +259,14 @@ def images(sel: Selection) -> list[Diagnostic]:
                         {"runtime": component, "version": sel.runtime_version, "default": default,
                          "image": sel.sandbox_image}))
     if sel.image_mirror and sel.install_method == "keadm" and not sel.windows:
-        out.append(info("image-repository-scope", "image_mirror", {"mirror": sel.image_mirror}))
+        out.append(info("image-repository-scope", "image_mirror", {"mirror": sel.mirror_host}))
+    if sel.mirror_plain_http:
+        out.append(warning("image-mirror-plain-http", "image_mirror", {"mirror": sel.mirror_host}))
+    edgecore_default = _ke(sel, "default.sandbox_image")
+    if (sel.install_method == "keadm" and not sel.windows and not _ke(sel, "keadm.set.pod_sandbox_image")
+            and qualified(edgecore_default) != sel.sandbox_ref):
+        out.append(info("edgecore-pause-image-default", "sandbox_image",
+                        {"version": sel.kubeedge_version, "edgecore": edgecore_default, "image": sel.sandbox_ref}))
     if sel.windows:  # whether kubeedge/pause has a Windows variant is unconfirmed (FACTS.md §8.3, #5158)
         out.append(warning("windows-sandbox-image", "sandbox_image", {"image": sel.sandbox_image}))
     return out
@@ -338,12 +349,12 @@ CODE_GROUPS = [
                  "containerd-default-no-systemdcgroup", "runtime-source-distro", "runtime-source-distro-version",
                  "dockershim-removed", "dockershim-deprecated",
                  "cri-dockerd-remote", "crio-pod-uid", "crio-namespace", "crio-version-skew", "crio-conmon-pod",
-                 "isulad-systemd-cgroup", "isulad-stream-port", "isulad-cri-v1-build", "isulad-not-packaged",
+                 "isulad-systemd-cgroup", "isulad-stream-port", "isulad-stream-port-range", "isulad-cri-v1-build", "isulad-not-packaged",
                  "isulad-exec-ws", "isulad-runc", "kata-multitenancy", "kata-runtimeclass-edge",
                  "virtlet-unmaintained", "virtlet-endpoint"]),
     ("cgroup", ["keadm-systemd-bug", "cgroup-driver-both-sides", "docker-cgroup-default"]),
     ("images", ["sandbox-image-runtime-key", "dockershim-sandbox", "runtime-default-sandbox", "image-repository-scope",
-                "windows-sandbox-image"]),
+                "image-mirror-plain-http", "edgecore-pause-image-default", "windows-sandbox-image"]),
     ("edgecore", ["kubeedge-version-explicit", "cloudcore-from-env", "keadm-with-mqtt", "hub-protocol-version",
                   "keadm-clean-dir", "edged-deprecated-keys", "edged-old-keys-ignored", "cloudcore-required",
                   "token-required", "token-from-env", "cloudcore-port", "token-in-output", "kubelet-must-not-run", "cni-required"]),

@@ -145,6 +145,22 @@ class Selection:
     def windows(self) -> bool:
         return self.os == "windows"
 
+    @property
+    def sandbox_ref(self) -> str:
+        """The sandbox image as written into runtime keys: fully qualified, because a runtime without
+        unqualified-search-registries (CRI-O from a distribution) cannot resolve kubeedge/pause:3.6."""
+        return qualified(self.sandbox_image)
+
+    @property
+    def mirror_host(self) -> str:
+        """The image mirror's registry host[/path], without its scheme."""
+        return self.image_mirror.split("://", 1)[-1]
+
+    @property
+    def mirror_plain_http(self) -> bool:
+        """The mirror speaks plain HTTP (an air-gapped site's own registry, often): runtimes must be told."""
+        return self.image_mirror.startswith("http://")
+
     def as_dict(self) -> dict[str, str]:
         d = asdict(self)
         d.pop("given")
@@ -208,26 +224,28 @@ def _is_ipv4(text: str) -> bool:
 
 
 def validate_image(text: str) -> tuple[str | None, str | None]:
-    # as Docker parses it: the first component is a registry only with a '.', a ':' or "localhost"
     first = text.split("/", 1)[0]
-    is_registry = "/" in text and ("." in first or ":" in first or first == "localhost")
-    if len(text) > 255 or not _IMAGE.fullmatch(text) or (not is_registry and first != first.lower()):
+    if len(text) > 255 or not _IMAGE.fullmatch(text) or (not _has_registry(text) and first != first.lower()):
         return None, "invalid.image"
     return text, None
 
 
 def validate_registry(text: str) -> tuple[str | None, str | None]:
+    """none, a preset, or [http(s)://]host[:port][/path]; https is the default and is dropped, a plain
+    http:// is kept (the runtimes then need to be told that registry has no TLS)."""
     text = text.strip().rstrip("/")
     if text.lower() in MIRROR_NONE:
         return "", None
     if text.lower() in facts.MIRROR_PRESETS:
         return facts.MIRROR_PRESETS[text.lower()], None
+    scheme = ""
     for prefix in ("https://", "http://"):
-        if text.startswith(prefix):
+        if text.lower().startswith(prefix):
             text = text[len(prefix):]
+            scheme = "http://" if prefix == "http://" else ""
     if len(text) > 255 or not _REGISTRY.fullmatch(text):
         return None, "invalid.registry"
-    return text, None
+    return scheme + text, None
 
 
 def validate_url(text: str) -> tuple[str | None, str | None]:
@@ -517,13 +535,25 @@ def default_sandbox_image(sel: Selection) -> str:
     return apply_mirror(image, sel.image_mirror)
 
 
+def _has_registry(image: str) -> bool:
+    first = image.split("/", 1)[0]  # as Docker parses it: a registry has a '.', a ':' or is localhost
+    return "/" in image and ("." in first or ":" in first or first == "localhost")
+
+
+def qualified(image: str) -> str:
+    """``kubeedge/pause:3.6`` -> ``docker.io/kubeedge/pause:3.6``; ``pause`` -> ``docker.io/library/pause``."""
+    if _has_registry(image):
+        return image
+    return "docker.io/" + (image if "/" in image else "library/" + image)
+
+
 def apply_mirror(image: str, mirror: str) -> str:
     """Re-prefix a Docker Hub image (``kubeedge/pause:3.6``) with a registry mirror."""
+    mirror = mirror.split("://", 1)[-1]
     if not mirror:
         return image
     first = image.split("/", 1)[0]
-    has_registry = "/" in image and ("." in first or ":" in first or first == "localhost")
-    if has_registry:
+    if _has_registry(image):
         if first not in ("docker.io", "registry-1.docker.io", "index.docker.io"):
             return image  # another registry: the mirror only stands in for Docker Hub
         image = image.split("/", 1)[1]

@@ -23,13 +23,13 @@ def settings(sel: Selection, extra_runtimes: dict | None = None, version: int | 
     version = version or facts.CONTAINERD.get("config_version", sel.runtime_version)
     keys = facts.CONTAINERD_KEYS[version]
     tree: dict = {"version": version}
-    set_path(tree, keys["sandbox_image"], sel.sandbox_image)
+    set_path(tree, keys["sandbox_image"], sel.sandbox_ref)
     if not sel.windows:
         # runtime_type must be repeated: in 1.x an imported table replaces the default runc entry.
         set_path(tree, keys["runc_runtime_type"], facts.CONTAINERD.get("runc_runtime_type", sel.runtime_version))
         set_path(tree, keys["systemd_cgroup"], sel.cgroup_driver == "systemd")
         # always explicit: Debian's packaged config.toml points bin_dir at /usr/lib/cni
-        if version == 3 and facts.CONTAINERD.has("cni_bin_dirs", sel.runtime_version):
+        if version >= 3 and facts.CONTAINERD.has("cni_bin_dirs", sel.runtime_version):
             set_path(tree, keys["cni_bin_dirs"], [cni_bin_dir(sel)])
         else:
             set_path(tree, keys["cni_bin_dir"], cni_bin_dir(sel))
@@ -46,14 +46,22 @@ def main_file(version: int) -> dict:
     return {"version": version, "imports": [DROPIN_DIR + "/*.toml"]}
 
 
-def hosts_toml(sel: Selection) -> ConfigFile:
-    """Pull docker.io images through the mirror, falling back to Docker Hub (containerd docs/hosts.md)."""
+def hosts_toml(sel: Selection) -> list[ConfigFile]:
+    """Pull docker.io images through the mirror, falling back to Docker Hub (containerd docs/hosts.md);
+    a plain-HTTP mirror also gets a hosts.toml of its own, for the images named after it (the sandbox
+    image, keadm's --image-repository)."""
+    scheme = "http" if sel.mirror_plain_http else "https"
     data = {
         "server": "https://registry-1.docker.io",
-        "host": {f"https://{sel.image_mirror}": {"capabilities": ["pull", "resolve"]}},
+        "host": {f"{scheme}://{sel.mirror_host}": {"capabilities": ["pull", "resolve"]}},
     }
-    return ConfigFile("containerd-hosts", CERTS_DIR + "/docker.io/hosts.toml", "toml", data, "title.containerd_hosts",
-                      service="containerd")
+    files = [ConfigFile("containerd-hosts", CERTS_DIR + "/docker.io/hosts.toml", "toml", data,
+                        "title.containerd_hosts", service="containerd")]
+    if sel.mirror_plain_http:
+        host = sel.mirror_host.split("/", 1)[0]
+        files.append(ConfigFile("containerd-hosts-mirror", f"{CERTS_DIR}/{host}/hosts.toml", "toml",
+                                {"server": f"http://{host}"}, "title.containerd_hosts", service="containerd"))
+    return files
 
 
 def flatten(tree: dict, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], str, object]]:
@@ -71,8 +79,9 @@ def table_header(path: tuple[str, ...]) -> str:
     return ".".join(p if p.replace("_", "").isalnum() else f'"{p}"' for p in path)
 
 
-def base_plan(sel: Selection, name: str, tree: dict, v2_tree: dict | None = None) -> RuntimePlan:
-    """``v2_tree``: the same settings as config version 2, for 2.x nodes whose main file is version 2."""
+def base_plan(sel: Selection, name: str, tree: dict, lower: dict[int, dict] | None = None) -> RuntimePlan:
+    """``lower``: the same settings in each older config version a node's main file may still have
+    (containerd refuses a drop-in of a higher version than its main file, 2.3.0-2.3.4)."""
     version = sel.runtime_version
     if sel.windows:
         files = [ConfigFile("containerd-config", WINDOWS_MAIN, "toml", tree, "title.containerd_windows")]
@@ -84,11 +93,11 @@ def base_plan(sel: Selection, name: str, tree: dict, v2_tree: dict | None = None
         ConfigFile("containerd-config", MAIN, "toml", {**main_file(tree["version"])}, "title.containerd_main",
                    apply="containerd-main", service="containerd"),
     ]
-    if v2_tree is not None:
-        files.append(ConfigFile("containerd-dropin-v2", DROPIN, "toml", v2_tree, "title.containerd_dropin",
-                                apply="containerd-dropin-v2", service="containerd", artifact=False))
+    for version_n, form in (lower or {}).items():
+        files.append(ConfigFile(f"containerd-dropin-v{version_n}", DROPIN, "toml", form, "title.containerd_dropin",
+                                apply=f"containerd-dropin-v{version_n}", service="containerd", artifact=False))
     if sel.image_mirror:
-        files.append(hosts_toml(sel))
+        files.extend(hosts_toml(sel))
     files.extend(cni_files(sel))
     distro = uses_distro_runtime(sel)
     downloads = [] if distro else [cni_download(sel)]
@@ -134,11 +143,11 @@ def running_checks(sel: Selection, plan: RuntimePlan) -> list[dict]:
         {"kind": "cri-condition", "endpoint": ep, "condition": "NetworkReady"},
     ]
     if facts.CONTAINERD.has("status.sandbox_image", version):
-        checks.append({"kind": "cri-status", "endpoint": ep, "what": "sandbox image", "value": sel.sandbox_image,
-                       "needle": f'"sandboxImage":"{sel.sandbox_image}"'})
+        checks.append({"kind": "cri-status", "endpoint": ep, "what": "sandbox image", "value": sel.sandbox_ref,
+                       "needle": f'"sandboxImage":"{sel.sandbox_ref}"'})
     else:  # not reported by 2.x: the files, read by a daemon started after they were written
-        checks.append({"kind": "containerd-dump", "what": "sandbox image", "value": sel.sandbox_image,
-                       "needle": f"sandbox = '{sel.sandbox_image}'"})
+        checks.append({"kind": "containerd-dump", "what": "sandbox image", "value": sel.sandbox_ref,
+                       "needle": f"sandbox = '{sel.sandbox_ref}'"})
     if facts.CONTAINERD.has("cri.runtime_config", version):
         checks.append({"kind": "cri-cgroup", "endpoint": ep, "driver": sel.cgroup_driver})
     if facts.CONTAINERD.has("status.deprecation_condition", version):
@@ -147,13 +156,15 @@ def running_checks(sel: Selection, plan: RuntimePlan) -> list[dict]:
 
 
 def plan(sel: Selection) -> RuntimePlan:
-    return base_plan(sel, "containerd", settings(sel), v2_form(sel))
+    return base_plan(sel, "containerd", settings(sel), lower_forms(sel))
 
 
-def v2_form(sel: Selection, **kwargs) -> dict | None:
-    if sel.windows or facts.CONTAINERD.get("config_version", sel.runtime_version) == 2:
-        return None
-    return settings(sel, version=2, **kwargs)
+def lower_forms(sel: Selection, **kwargs) -> dict[int, dict]:
+    """The drop-in in every config version from 2 up to (not including) this containerd's own."""
+    if sel.windows:
+        return {}
+    current = facts.CONTAINERD.get("config_version", sel.runtime_version)
+    return {n: settings(sel, version=n, **kwargs) for n in range(2, current)}
 
 
 UNIT_PATH = "/etc/systemd/system/containerd.service"

@@ -18,11 +18,14 @@ def plan(sel: Selection) -> RuntimePlan:
     runtime: dict = {"cgroup_manager": sel.cgroup_driver}
     if sel.cgroup_driver == "cgroupfs":
         runtime["conmon_cgroup"] = "pod"
-    data = {"crio": {"runtime": runtime, "image": {"pause_image": sel.sandbox_image}}}
+    data = {"crio": {"runtime": runtime, "image": {"pause_image": sel.sandbox_ref}}}
     files = [ConfigFile("crio-dropin", DROPIN, "toml", data, "title.crio_dropin", service="crio")]
     if sel.image_mirror:
-        registries = {"registry": [{"prefix": "docker.io", "location": "docker.io",
-                                    "mirror": [{"location": sel.image_mirror}]}]}
+        mirror: dict = {"location": sel.mirror_host}
+        registries = {"registry": [{"prefix": "docker.io", "location": "docker.io", "mirror": [mirror]}]}
+        if sel.mirror_plain_http:  # containers-registries.conf(5): insecure = true allows plain HTTP
+            mirror["insecure"] = True
+            registries["registry"].append({"location": sel.mirror_host.split("/", 1)[0], "insecure": True})
         files.append(ConfigFile("crio-registries", REGISTRIES, "toml", registries, "title.crio_registries",
                                 service="crio"))
     version = sel.runtime_version
@@ -38,8 +41,8 @@ def plan(sel: Selection) -> RuntimePlan:
         # the configuration the running CRI-O serves on its socket (GET /config)
         {"kind": "crio-config", "endpoint": ep, "what": "cgroup_manager", "value": sel.cgroup_driver,
          "needle": f'cgroup_manager = "{sel.cgroup_driver}"'},
-        {"kind": "crio-config", "endpoint": ep, "what": "pause_image", "value": sel.sandbox_image,
-         "needle": f'pause_image = "{sel.sandbox_image}"'},
+        {"kind": "crio-config", "endpoint": ep, "what": "pause_image", "value": sel.sandbox_ref,
+         "needle": f'pause_image = "{sel.sandbox_ref}"'},
         {"kind": "cri-cgroup", "endpoint": ep, "driver": sel.cgroup_driver},
     ]
     return p

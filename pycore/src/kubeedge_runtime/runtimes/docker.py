@@ -19,7 +19,9 @@ CRI_DOCKERD_BIN = "/usr/local/bin/cri-dockerd"
 def daemon_json(sel: Selection) -> dict:
     data: dict = {"exec-opts": [f"native.cgroupdriver={sel.cgroup_driver}"]}
     if sel.image_mirror:
-        data["registry-mirrors"] = [f"https://{sel.image_mirror}"]
+        data["registry-mirrors"] = [f"{'http' if sel.mirror_plain_http else 'https'}://{sel.mirror_host}"]
+        if sel.mirror_plain_http:  # dockerd refuses a plain-HTTP registry not listed here
+            data["insecure-registries"] = [sel.mirror_host.split("/", 1)[0]]
     return data
 
 
@@ -27,7 +29,7 @@ def cri_dockerd_exec(sel: Selection) -> list[str]:
     return [
         CRI_DOCKERD_BIN,
         "--container-runtime-endpoint", "fd://",
-        f"--pod-infra-container-image={sel.sandbox_image}",
+        f"--pod-infra-container-image={sel.sandbox_ref}",
         "--network-plugin=cni",
         f"--cni-bin-dir={cni_bin_dir(sel)}",
         f"--cni-conf-dir={facts.CNI.get('conf_dir', '0')}",
@@ -89,8 +91,8 @@ def plan(sel: Selection) -> RuntimePlan:
     p.checks = docker_checks + [
         {"kind": "cri", "endpoint": ep, "name": "docker"},  # cri-dockerd answers (a socket file proves nothing)
         {"kind": "running-current", "unit": "cri-docker"},
-        {"kind": "cri-status", "endpoint": ep, "what": "sandbox image", "value": sel.sandbox_image,
-         "needle": f'"sandboxImage":"{sel.sandbox_image}"'},
+        {"kind": "cri-status", "endpoint": ep, "what": "sandbox image", "value": sel.sandbox_ref,
+         "needle": f'"sandboxImage":"{sel.sandbox_ref}"'},
         {"kind": "cri-cgroup", "endpoint": ep, "driver": sel.cgroup_driver},
         {"kind": "cni-plugins", "dir": p.cni_bin_dir},
     ]

@@ -17,7 +17,7 @@ DAEMON_JSON = "/etc/isulad/daemon.json"
 def daemon_json(sel: Selection) -> dict:
     version = sel.runtime_version
     data: dict = {
-        "pod-sandbox-image": sel.sandbox_image,
+        "pod-sandbox-image": sel.sandbox_ref,
         "network-plugin": "cni",
         "cni-bin-dir": cni_bin_dir(sel),
         "cni-conf-dir": facts.CNI.get("conf_dir", "0"),
@@ -29,7 +29,9 @@ def daemon_json(sel: Selection) -> dict:
         data["systemd-cgroup"] = sel.cgroup_driver == "systemd"
     # names without a registry (kubeedge/pause:3.6) resolve only through this list
     mirrors = list(facts.ISULAD.get("default_registry_mirrors", version))
-    data["registry-mirrors"] = ([sel.image_mirror] if sel.image_mirror else []) + mirrors
+    data["registry-mirrors"] = ([sel.mirror_host] if sel.image_mirror else []) + mirrors
+    if sel.mirror_plain_http:
+        data["insecure-registries"] = [sel.mirror_host.split("/", 1)[0]]
     return data
 
 

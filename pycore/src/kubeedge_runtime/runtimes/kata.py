@@ -27,7 +27,7 @@ def plan(sel: Selection) -> RuntimePlan:
     untrusted = sel.kata_mode == "untrusted"
     handler = facts.KATA.get("untrusted_handler" if untrusted else "handler", "0")
     extra = {"extra_runtimes": {handler: handler_table()}}
-    p = containerd.base_plan(sel, "kata", containerd.settings(sel, **extra), containerd.v2_form(sel, **extra))
+    p = containerd.base_plan(sel, "kata", containerd.settings(sel, **extra), containerd.lower_forms(sel, **extra))
     p.downloads.append(download("kata", facts.KATA.get("release", "0"), sel))
     runtime_class = {
         "apiVersion": "node.k8s.io/v1",
