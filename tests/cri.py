@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import grpc
 
 SERVICE = "/runtime.v1.RuntimeService/"
+IMAGES = "/runtime.v1.ImageService/"
 CGROUP_DRIVERS = {0: "systemd", 1: "cgroupfs"}  # LinuxRuntimeConfiguration.CgroupDriver enum
 
 
@@ -25,6 +26,15 @@ def _varint(buf: bytes, i: int) -> tuple[int, int]:
         if not b & 0x80:
             return value, i
         shift += 7
+
+
+def _field(num: int, value: bytes) -> bytes:
+    """A length-delimited field (wire type 2)."""
+    out, n = bytes([num << 3 | 2]), len(value)
+    while n > 0x7F:
+        out += bytes([n & 0x7F | 0x80])
+        n >>= 7
+    return out + bytes([n]) + value
 
 
 def fields(buf: bytes) -> list[tuple[int, int | bytes]]:
@@ -61,10 +71,15 @@ class Client:
     def __init__(self, socket_path: str):
         self.channel = grpc.insecure_channel(f"unix://{socket_path}")
 
-    def _call(self, method: str, request: bytes = b"", timeout: float = 10) -> bytes:
-        fn = self.channel.unary_unary(SERVICE + method, request_serializer=lambda b: b,
+    def _call(self, method: str, request: bytes = b"", timeout: float = 10, service: str = SERVICE) -> bytes:
+        fn = self.channel.unary_unary(service + method, request_serializer=lambda b: b,
                                       response_deserializer=lambda b: b)
         return fn(request, timeout=timeout)
+
+    def pull(self, image: str, timeout: float = 60) -> str:
+        """PullImage{image: ImageSpec{image}}; returns the image ref, raises grpc.RpcError on failure."""
+        spec = _field(1, image.encode())
+        return dict(fields(self._call("PullImage", _field(1, spec), timeout, IMAGES))).get(1, b"").decode()
 
     def version(self) -> dict[str, str]:
         names = {1: "version", 2: "runtime_name", 3: "runtime_version", 4: "runtime_api_version"}
