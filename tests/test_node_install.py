@@ -485,6 +485,7 @@ def test_a_running_kubelet_or_a_taken_port_10350_stops_before_any_change(setup):
     s.node.sh("systemctl stop fake-kubelet && rm /usr/local/bin/kubelet")
     s.node.sh("DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 >/dev/null && "
               "systemd-run --unit port-taker python3 -m http.server 10350 --bind 127.0.0.1 && sleep 1")
+    before = s.snapshot()  # the fake kubelet the test made is gone now
     res = s.install(check=False)
     assert res.returncode != 0 and "port 10350 is already in use" in res.stderr
     assert s.snapshot() == before

@@ -105,6 +105,14 @@ KUBEEDGE = Table("kubeedge", [
         "kubeedge/kubeedge@v1.12.0 keadm imports cri-api v1alpha2; vendored kubelet 1.22 (v1 from k8s 1.23, "
         "kubernetes PR #106501)"),
     Row("mosquitto_image", ">=1.12,<1.13", "eclipse-mosquitto:1.6.15", "pkg/image/image.go @v1.12.0"),
+    # images keadm join pulls itself (through the runtime's CRI) before EdgeCore exists (FACTS.md §1.3)
+    Row("join.installation_package", ">=1.12", "kubeedge/installation-package",
+        "keadm/cmd/keadm/app/cmd/util/image.go @v1.23.1:47-49 (tag: the --kubeedge-version, 'v' included); "
+        "pkg/image/image.go @v1.12.0..v1.20.0"),
+    Row("join.mosquitto", ">=1.12,<1.16", "eclipse-mosquitto:1.6.15",
+        "pkg/image/image.go @v1.12.0..v1.15.0 (--with-mqtt defaults to true); common/constants DefaultMosquittoImage"),
+    Row("join.pause", ">=1.12,<1.13", "kubeedge/pause:3.1", "pkg/image/image.go @v1.12.0 (keadm pulls it itself)"),
+    Row("join.pause", ">=1.13,<1.16", "kubeedge/pause:3.6", "pkg/image/image.go @v1.13.0..v1.15.0"),
     # known bugs (FACTS.md §1.3, §8)
     Row("bug.keadm_systemd_copy_resources", ">=1.12.0,<1.12.5", True, "kubeedge/kubeedge PR #5063 (CHANGELOG-1.12)"),
     Row("bug.keadm_systemd_copy_resources", ">=1.13.0,<1.13.3", True, "kubeedge/kubeedge PR #5063 (CHANGELOG-1.13)"),
