@@ -7,7 +7,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 # the tests use these for real: containerd and shellcheck on this host; debootstrap, systemd-container and
 # apt-utils make and boot the real Debian nodes of tests/node.py (cached in /var/cache/kubeedge-runtime-tests)
-APT_PACKAGES := containerd shellcheck chromium fonts-noto-cjk zstd debootstrap systemd-container apt-utils
+APT_PACKAGES := containerd shellcheck chromium fonts-noto-cjk zstd debootstrap systemd-container apt-utils skopeo docker-registry openssl
 
 .PHONY: serve test setup apt wheel site clean bench
 

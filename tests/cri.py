@@ -81,6 +81,12 @@ class Client:
         spec = _field(1, image.encode())
         return dict(fields(self._call("PullImage", _field(1, spec), timeout, IMAGES))).get(1, b"").decode()
 
+    def image_id(self, image: str) -> str:
+        """ImageStatus{image: ImageSpec{image}} -> the image's id, "" when the runtime has no such image
+        (the call keadm join makes to decide whether to pull)."""
+        reply = dict(fields(self._call("ImageStatus", _field(1, _field(1, image.encode())), service=IMAGES)))
+        return dict(fields(reply[1])).get(1, b"").decode() if 1 in reply else ""
+
     def version(self) -> dict[str, str]:
         names = {1: "version", 2: "runtime_name", 3: "runtime_version", 4: "runtime_api_version"}
         return {names[n]: v.decode() for n, v in fields(self._call("Version")) if n in names}

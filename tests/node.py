@@ -39,7 +39,8 @@ SUITES = ("bookworm", "trixie", "sid")
 INCLUDE = ["systemd", "systemd-sysv", "dbus", "apt", "curl", "ca-certificates", "iproute2", "procps", "sudo",
            "iptables", "kmod", "util-linux", "gnupg"]
 # what a node may install from the local apt repository (dependencies are resolved against the root)
-NODE_PACKAGES = ["containerd", "docker.io", "runc", "containernetworking-plugins", "jq", "openssh-server", "python3"]
+NODE_PACKAGES = ["containerd", "docker.io", "runc", "containernetworking-plugins", "jq", "openssh-server", "python3",
+                 "skopeo"]
 NODE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 # systemd >= 258 (sid) refuses a cgroup v1 hierarchy: give its node the host's cgroup2 mount instead
 NSPAWN_ENV = {"sid": {"SYSTEMD_NSPAWN_UNIFIED_HIERARCHY": "1"}}

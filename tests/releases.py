@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from kubeedge_runtime.core import selection_from
-from kubeedge_runtime.plan import download
+from kubeedge_runtime.plan import fetch_downloads
 from kubeedge_runtime.runtimes import plan as runtime_plan
 
 from node import Suite
@@ -101,9 +101,8 @@ def build_mirror(dest: Path, raw: dict, suites: dict[str, Suite]) -> dict[str, s
     ``dest``, with its checksum file. Returns {file name: sha256}."""
     sel, _ = selection_from(raw)
     plan = runtime_plan(sel)
-    edge = download("keadm" if sel.install_method == "keadm" else "edgecore", sel.kubeedge_version, sel)
     digests: dict[str, str] = {}
-    for d in [*plan.downloads, edge]:
+    for d in fetch_downloads(plan, sel):
         data = archive(d.key, d.version, sel.arch, suites)
         path = dest / urlparse(d.url).path.lstrip("/")
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -113,6 +112,8 @@ def build_mirror(dest: Path, raw: dict, suites: dict[str, Suite]) -> dict[str, s
             sums = dest / urlparse(d.checksum_url).path.lstrip("/")
             if d.checksum == "sha512-bare":
                 sums.write_text(hashlib.sha512(data).hexdigest() + "\n")
-            else:
-                sums.write_text(f"{digests[path.name]}  {path.name}\n")
+            else:  # one checksum file may list several files (runc.sha256sum: every arch)
+                lines = [x for x in (sums.read_text().splitlines() if sums.exists() else [])
+                         if not x.endswith("  " + path.name)]
+                sums.write_text("\n".join(lines + [f"{digests[path.name]}  {path.name}"]) + "\n")
     return digests

@@ -13,6 +13,11 @@ Fences in page sources (the YAML inside is a selection, as on the CLI / in a per
     selection: {runtime: isulad}
     severity: [error, warning]
     ```
+    ```command               the CLI command for a selection (generate, bundle), as a bash block
+    selection: {runtime: containerd, image_mirror: china}
+    command: bundle
+    args: [--output, bundle.tar.gz]
+    ```
     ```matrix```  ```flags```  ```troubleshooting```  ```codes```   tables from the facts and catalogs
     ```bench```   bench/results.json (make bench) against the performance targets
 
@@ -32,6 +37,7 @@ from urllib.parse import urlencode
 import yaml
 
 from kubeedge_runtime import facts, generate, webui
+from kubeedge_runtime.artifacts import cli_command
 from kubeedge_runtime.core import selection_from
 from kubeedge_runtime.formstate import form_state
 from kubeedge_runtime.i18n import t, template_text
@@ -40,7 +46,7 @@ from kubeedge_runtime.selection import RUNTIMES, kubeedge_minors
 from kubeedge_runtime.troubleshooting import KNOWN_ERRORS
 
 ROOT = Path(__file__).resolve().parents[1]
-FENCE = re.compile(r"^```(configurator|snippet|diagnostics|matrix|flags|troubleshooting|codes|bench)[ \t]*\n(.*?)^```[ \t]*$",
+FENCE = re.compile(r"^```(configurator|snippet|command|diagnostics|matrix|flags|troubleshooting|codes|bench)[ \t]*\n(.*?)^```[ \t]*$",
                    re.M | re.S)
 _islands: dict[str, str] = {}
 
@@ -71,6 +77,12 @@ def snippet(spec: dict, lang: str) -> str:
         if wanted in (a.path, a.id):
             return _code_block(a.content, a.language, a.path)
     raise ValueError(f"no artifact {wanted!r} for {spec.get('selection')}: {[a.path for a in result.artifacts]}")
+
+
+def command(spec: dict, lang: str) -> str:
+    result = _ok(spec.get("selection") or {}, lang)
+    line = cli_command(result.selection, spec.get("command", "generate"), *spec.get("args", []))
+    return _code_block(line, "bash")
 
 
 ADMONITION = {"error": "danger", "warning": "warning", "info": "info"}
@@ -233,6 +245,7 @@ def bench(lang: str) -> str:
 HANDLERS = {
     "configurator": lambda spec, lang: configurator(spec, lang),
     "snippet": snippet,
+    "command": command,
     "diagnostics": diagnostics,
     "matrix": lambda spec, lang: matrix(lang),
     "flags": lambda spec, lang: flags(lang),

@@ -15,7 +15,8 @@ import tomlkit
 
 from . import __version__, edgecore, facts
 from .i18n import t
-from .plan import ConfigFile, RuntimePlan, download
+from .offline import IMPORTERS, bundle_contents, node_images
+from .plan import ConfigFile, RuntimePlan, edge_download, fetch_downloads
 from .runtimes import containerd, docker
 from .selection import DOCKERSHIM, FIELD_BY_KEY, Selection, permalink_query
 from .serializers import serialise
@@ -44,11 +45,13 @@ def relative(node_path: str) -> str:
     return node_path.lstrip("/")
 
 
-def reproduce_command(sel: Selection) -> str:
-    parts = ["kubeedge-runtime", "generate"]
+def cli_command(sel: Selection, command: str = "generate", *extra: str) -> str:
+    """The CLI command that makes the same selection: the flags of what the user gave, shell-quoted."""
+    parts = ["kubeedge-runtime", command]
     for key, value in permalink_query(sel).items():
         parts.append(f"{FIELD_BY_KEY[key].flag}={shlex.quote(value)}")
-    return " ".join(parts)
+    return " ".join(parts + [shlex.quote(x) for x in extra])
+
 
 
 def runtime_display(sel: Selection) -> str:
@@ -75,7 +78,7 @@ def header(sel: Selection, permalink: str) -> list[str]:
     lines = [
         t(sel.lang, "header.generated", tool="kubeedge-runtime-configurator", version=__version__,
           kubeedge=sel.kubeedge_version, runtime=what),
-        t(sel.lang, "header.reproduce", command=reproduce_command(sel)),
+        t(sel.lang, "header.reproduce", command=cli_command(sel)),
     ]
     if permalink:
         lines.append(t(sel.lang, "header.permalink", permalink=permalink))
@@ -160,7 +163,7 @@ def build_artifacts(sel: Selection, plan: RuntimePlan, permalink: str) -> list[A
                                    "title.edgecore_yaml", notes=edgecore.notes(sel))
         edgecore_yaml = render_file(sel, edgecore_file, permalink)
 
-    edge_download = download("keadm" if sel.install_method == "keadm" else "edgecore", sel.kubeedge_version, sel)
+    edge = edge_download(sel)
     context = {
         "sel": sel,
         "plan": plan,
@@ -174,8 +177,11 @@ def build_artifacts(sel: Selection, plan: RuntimePlan, permalink: str) -> list[A
         "heredoc": HEREDOC,
         "phases": 6,  # install.sh main(): download, packages, prepare, apply, start, verify
         "downloads": {d.key: d for d in plan.downloads},
-        "edge_download": edge_download,  # keadm, or the edgecore release for binary installs
-        "fetch_downloads": plan.downloads + [edge_download],
+        "edge_download": edge,  # keadm, or the edgecore release for binary installs
+        "fetch_downloads": fetch_downloads(plan, sel),
+        "node_images": node_images(sel, plan),  # what an offline bundle brings in, and install.sh imports
+        "bundle_contents": bundle_contents(sel, plan),
+        "importer": IMPORTERS[plan.runtime],
         "ports": facts.PORTS,
         "edgecore_unit": serialise("ini", edgecore.UNIT),
         "edgecore_path": edgecore.EDGECORE_YAML,

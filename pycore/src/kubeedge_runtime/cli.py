@@ -1,10 +1,12 @@
-"""kubeedge-runtime: generate | schema | check. Exit 0 ok, 1 selection errors, 2 usage errors."""
+"""kubeedge-runtime: generate | bundle | check | schema. Exit 0 ok, 1 selection errors (or a bundle that
+could not be made), 2 usage errors."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import re
 import sys
 from typing import Any
 
@@ -41,6 +43,16 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--output", metavar="DIR", help="write every artifact at DIR/<path>")
     out.add_argument("--format", choices=["json", "text"], default="text",
                      help="json: one JSON object on stdout; text: the artifacts one after another")
+    bun = sub.add_parser("bundle", help="fetch everything a node needs into an offline bundle (needs a network)")
+    _add_fields(bun)
+    bun.add_argument("--output", required=True, metavar="DIR|FILE.tar.gz",
+                     help="a new (or empty) directory, or a .tar.gz file to create")
+    bun.add_argument("--image-tool", choices=["auto", "skopeo", "builtin"], default="auto",
+                     help="how images are fetched: skopeo when installed (auto), or the builtin registry client")
+    bun.add_argument("--sha256", action="append", default=[], metavar="FILE=HASH",
+                     help="pin a release file that upstream publishes no checksum for (repeatable)")
+    bun.add_argument("--accept-unverified", action="store_true",
+                     help="bundle such files unpinned (their sha256 is printed and recorded in bundle.json)")
     chk = sub.add_parser("check", help="diagnostics only")
     _add_fields(chk)
     chk.add_argument("--format", choices=["json", "text"], default="text")
@@ -128,6 +140,30 @@ def _write_output(result, directory: str) -> None:
             os.chmod(dest, 0o755)
 
 
+def _bundle(args: argparse.Namespace, result) -> int:
+    from . import bundle  # network and archive code: only this command loads it
+
+    pins = {}
+    for item in args.sha256:
+        name, _, digest = item.partition("=")
+        if not name or not re.fullmatch(r"[0-9a-fA-F]{64}", digest):
+            return _usage_error(f"--sha256 {shown(item)}: write FILE=HASH with the file's 64-digit sha256")
+        pins[name] = digest.lower()
+    _print_diagnostics(result, sys.stderr)
+    opts = bundle.Options(args.output, args.image_tool, pins, args.accept_unverified,
+                          os.environ.get("KUBEEDGE_REGISTRY_AUTH", ""),
+                          log=lambda line: print(line, file=sys.stderr, flush=True))
+    try:
+        bundle.build(result, opts)
+    except bundle.BundleError as exc:
+        print(f"{t(result.selection.lang, 'bundle.error')} {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"{t(result.selection.lang, 'bundle.error')} {shown(str(exc))}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -151,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     if not result.ok:
         _print_diagnostics(result, sys.stderr)
         return 1
+    if args.command == "bundle":
+        return _bundle(args, result)
     if as_json:
         json.dump(result.to_json(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")

@@ -92,6 +92,16 @@ def download(key: str, version: str, sel: Selection) -> ResolvedDownload:
     return ResolvedDownload(key, d.name, version, url, checksum_url, d.checksum, d.installs, sel.download_mirror)
 
 
+def edge_download(sel: Selection) -> ResolvedDownload:
+    """keadm, or the KubeEdge release (edgecore inside) for a binary install."""
+    return download("keadm" if sel.install_method == "keadm" else "edgecore", sel.kubeedge_version, sel)
+
+
+def fetch_downloads(plan: RuntimePlan, sel: Selection) -> list[ResolvedDownload]:
+    """Every release file install.sh may download for this selection (and a bundle carries)."""
+    return plan.downloads + [edge_download(sel)]
+
+
 def mirror_url(url: str, mirror: str) -> str:
     """Every download through the mirror, in one of two forms: a prefix proxy
     (``https://proxy/https://github.com``: the whole URL after the proxy) or a copy of the same paths
