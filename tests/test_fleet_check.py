@@ -69,7 +69,7 @@ def test_check_zh(inventory):
     res = run("fleet", "check", "-i", str(inventory), "--lang", "zh")
     assert res.returncode == 1
     assert res.stdout.splitlines()[0].split() == ["主机", "运行时", "版本", "系统/架构", "诊断"]
-    assert "gw-02: 错误 [kubeedge_runtime_version]: KubeEdge v1.12.7 只支持旧的 CRI v1alpha2" in res.stdout
+    assert "gw-02：错误 [kubeedge_runtime_version]：KubeEdge v1.12.7 只支持旧的 CRI v1alpha2" in res.stdout
     assert "gw-02：修正方法：在 host_vars/gw-02.yml" in res.stdout
     assert "kubeedge_cgroup_drivr 不是选择项变量" in res.stdout
 
@@ -123,7 +123,7 @@ def test_prepare_takes_arch_and_os_from_the_facts_and_writes_the_hosts_files(tmp
 @pytest.mark.parametrize("lang, text", [
     ("en", "n1: error [kubeedge_arch]: kubeedge_arch is arm64, but the node reports x86_64 (amd64): "
            "set kubeedge_arch: amd64 for this host"),
-    ("zh", "n1: 错误 [kubeedge_arch]: kubeedge_arch 设为 arm64，但节点报告的是 x86_64（amd64）"),
+    ("zh", "n1：错误 [kubeedge_arch]：kubeedge_arch 设为 arm64，但节点报告的是 x86_64（amd64）"),
 ])
 def test_prepare_refuses_an_inventory_arch_the_node_does_not_have(tmp_path, lang, text):
     res = prepare(tmp_path, {"kubeedge_arch": "arm64"}, {"architecture": "x86_64", "distribution": "Ubuntu"}, lang=lang)

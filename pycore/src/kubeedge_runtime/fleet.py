@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .core import diagnostic_message, generate
-from .diagnostics import Diagnostic, error
+from .diagnostics import Diagnostic, error, warning
 from .i18n import t
 from .selection import FIELDS, LANGS, shown
 
@@ -76,9 +76,9 @@ def selection_of(host: str, hostvars: dict[str, Any], facts: dict[str, str] | No
         if name in VAR_FIELD:
             raw[VAR_FIELD[name]] = value
             if isinstance(value, float):  # YAML and INI read an unquoted 1.20 as the number 1.2
-                diags.append(Diagnostic("fleet-version-number", "warning", name, {"var": name, "value": value}))
+                diags.append(warning("fleet-version-number", name, {"var": name, "value": value}))
         elif name.startswith("kubeedge_") and name not in CONTROL_VARS:
-            diags.append(Diagnostic("fleet-unknown-var", "warning", name, {"var": shown(name)}))
+            diags.append(warning("fleet-unknown-var", name, {"var": shown(name)}))
     raw.setdefault("node_name", host)
     for key, table, fact in (("arch", FACT_ARCH, "architecture"), ("os", FACT_OS, "distribution")):
         seen = (facts or {}).get(fact)
@@ -101,7 +101,7 @@ def _message(lang: str, d: Diagnostic) -> str:
 
 
 def _field_var(d: Diagnostic) -> str:
-    return var_name(d.field) if d.field and not d.field.startswith("kubeedge_") else (d.field or "")
+    return var_name(d.field) if d.field else ""
 
 
 def diagnostic_lines(host: str, lang: str, diags: list[Diagnostic], severities=("error",)) -> list[str]:
@@ -110,14 +110,15 @@ def diagnostic_lines(host: str, lang: str, diags: list[Diagnostic], severities=(
     for d in diags:
         if d.severity in severities:
             field = f" [{_field_var(d)}]" if d.field else ""
-            out.append(f"{host}: {t(lang, 'fleet.severity.' + d.severity)}{field}: {_message(lang, d)}")
+            out.append(t(lang, "fleet.line", host=host, severity=t(lang, "fleet.severity." + d.severity), field=field,
+                         message=_message(lang, d)))
     return out
 
 
 def evaluate(host: str, hostvars: dict[str, Any], lang: str, facts: dict[str, str] | None = None):
     """(result of generate(), every diagnostic: the fleet's own first)."""
     raw, own = selection_of(host, hostvars, facts)
-    raw["lang"] = lang if "lang" not in raw else raw["lang"]
+    raw.setdefault("lang", lang)
     result = generate(raw)
     return result, own + result.diagnostics
 
