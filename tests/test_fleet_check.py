@@ -205,3 +205,26 @@ def test_an_unquoted_version_number_is_explained(tmp_path):
     assert "a: error [kubeedge_version]:" in res.stdout
     assert "a: warning [kubeedge_version]: kubeedge_version is the number 1.2:" in res.stdout
     assert 'kubeedge_version: "1.20"' in res.stdout
+
+
+def test_an_inventory_with_a_vault_file_needs_its_password_and_never_shows_the_token(tmp_path):
+    pytest.importorskip("ansible")
+    vault = Path(sys.executable).parent / "ansible-vault"
+    (tmp_path / "hosts.yml").write_text("all:\n  hosts:\n    n1: {kubeedge_runtime: cri-o}\n")
+    (tmp_path / "group_vars" / "all").mkdir(parents=True)
+    secret = tmp_path / "group_vars" / "all" / "vault.yml"
+    secret.write_text("kubeedge_token: s3cr3t.t0ken\n")
+    (tmp_path / "pass").write_text("pw\n")
+    res = subprocess.run([str(vault), "encrypt", "--vault-password-file", str(tmp_path / "pass"), str(secret)],
+                         capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    assert res.returncode == 0, res.stderr
+    res = run("fleet", "check", "-i", str(tmp_path / "hosts.yml"))
+    assert res.returncode == 2 and "--vault-password-file" in res.stderr and "Traceback" not in res.stderr, res.stderr
+    res = run("fleet", "check", "-i", str(tmp_path / "hosts.yml"), "--vault-password-file", str(tmp_path / "pass"))
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "s3cr3t" not in res.stdout + res.stderr
+
+
+def test_prepare_refuses_a_windows_host_with_the_way_out(tmp_path):
+    res = prepare(tmp_path, {"kubeedge_os": "windows", "kubeedge_cloudcore": "192.0.2.10:10000"}, {})
+    assert res.returncode == 1 and "n1: error [kubeedge_os]: Windows nodes are not set up by the Ansible role" in res.stderr

@@ -146,3 +146,23 @@ def test_a_refused_selection_and_a_failing_script_fail_alone(fleet):
     # trixie: install.sh's own error message in the play output
     assert "cri-docker did not start" in play.out, play
     assert fleet.token not in play.out
+
+
+def test_waves_stop_at_the_first_failed_host_when_asked(fleet):
+    """serial 1 and max_fail_percentage 0, as extra vars: the hosts after the failed one are not touched."""
+    fleet.write_inventory(LATER)
+    trixie_before = fleet.snapshot("edge-trixie")
+    play = fleet.play("-e", "kubeedge_serial=1", "-e", "kubeedge_max_fail_percentage=0")
+    assert play.rc != 0, play
+    order = list(play.recap)  # the recap lists the hosts that ran
+    assert play.recap["edge-bookworm"]["failed"] == 0 and play.recap["edge-sid"]["failed"] == 1, play
+    assert "edge-trixie" not in order, play
+    assert fleet.snapshot("edge-trixie") == trixie_before
+
+
+def test_tags_verify_only_asks_the_nodes(fleet):
+    fleet.write_inventory()
+    play = fleet.play("--tags", "verify", "--limit", "edge-bookworm,edge-sid")
+    assert play.rc == 0, play
+    assert_recap(play, {"edge-bookworm": {"failed": 0, "changed": 0}, "edge-sid": {"failed": 0, "changed": 0}})
+    assert "TASK [kubeedge_edge : verify.sh]" in play.out and "TASK [kubeedge_edge : install.sh]" not in play.out

@@ -15,7 +15,6 @@ Exit status as for the other commands: 0 fine, 1 a host's selection has errors, 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
 import json
 import os
@@ -55,6 +54,12 @@ def var_name(key: str) -> str:
 VAR_FIELD = {var_name(f.key): f.key for f in FIELDS if f.key != "token"}
 
 
+def _ours(name: str) -> bool:
+    """A variable the fleet reads: a selection field, or a kubeedge_* one it warns about (the role's
+    own settings, the token first, are never read here)."""
+    return name.startswith("kubeedge_") and name not in CONTROL_VARS
+
+
 class UsageError(Exception):
     pass
 
@@ -77,7 +82,7 @@ def selection_of(host: str, hostvars: dict[str, Any], facts: dict[str, str] | No
             raw[VAR_FIELD[name]] = value
             if isinstance(value, float):  # YAML and INI read an unquoted 1.20 as the number 1.2
                 diags.append(warning("fleet-version-number", name, {"var": name, "value": value}))
-        elif name.startswith("kubeedge_") and name not in CONTROL_VARS:
+        elif _ours(name):
             diags.append(warning("fleet-unknown-var", name, {"var": shown(name)}))
     raw.setdefault("node_name", host)
     for key, table, fact in (("arch", FACT_ARCH, "architecture"), ("os", FACT_OS, "distribution")):
@@ -166,8 +171,7 @@ def _load_with_ansible(path: str, limit: str | None, vault_password_file: str | 
         for host in sorted(inventory.get_hosts(), key=lambda h: h.name):
             hv = variables.get_vars(host=host, include_hostvars=False)
             templar = Templar(loader=loader, variables=hv)
-            wanted = {k: hv[k] for k in hv if k in VAR_FIELD or (k.startswith("kubeedge_") and k not in CONTROL_VARS)}
-            out.append((host.name, {k: templar.template(v) for k, v in wanted.items()}))
+            out.append((host.name, {k: templar.template(v) for k, v in hv.items() if _ours(k)}))
     except AnsibleError as exc:
         hint = " (encrypted variables: --vault-password-file FILE)" if "vault" in str(exc).lower() else ""
         raise UsageError(f"{shown(path)}: {shown(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)}{hint}")
@@ -277,7 +281,7 @@ def _load_subset(path: str, limit: str | None):
         for g in chains[host]:
             hv.update(groups[g]["hosts"].get(host) or {})
         hv.update(_vars_dir(base, "host_vars", host))
-        out.append((host, {k: v for k, v in hv.items() if k.startswith("kubeedge_")}))
+        out.append((host, {k: v for k, v in hv.items() if _ours(k)}))
     if not out:
         raise UsageError(f"{shown(path)}: no hosts")
     return out
@@ -393,8 +397,12 @@ def build_bundle(result, bundles: Path, lang: str) -> Path:
 def prepare(host: str, hostvars: dict[str, Any], facts: dict[str, str], work: Path, bundle: bool, lang: str,
             join: bool = False, token_given: bool = False):
     """Generate the host's files (and its bundle) on the controller; returns what the role copies."""
+    if bundle and not bundle_available():
+        return None, [f"{host}: {t(lang, 'fleet.no_bundle_command')}"]
     result, diags = evaluate(host, hostvars, lang, facts)
-    if join and result.ok and not result.selection.windows:
+    if result.ok and result.selection.windows:
+        diags.append(error("fleet-windows", "os", {}))
+    elif join and result.ok:
         if not token_given:
             diags.append(error("fleet-need-token", "kubeedge_token", {}))
         if result.selection.install_method == "keadm" and not result.selection.cloudcore:
@@ -404,18 +412,13 @@ def prepare(host: str, hostvars: dict[str, Any], facts: dict[str, str], work: Pa
         return None, errors
     host_dir = work / "hosts" / host
     _write_artifacts(result, host_dir)
-    out = {"host": host, "dir": str(host_dir), "bundle_dir": "", "selection": result.to_json()["selection"],
-           "warnings": diagnostic_lines(host, lang, diags, ("warning",))}
     if bundle:
-        if not bundle_available():
-            return None, [f"{host}: {t(lang, 'fleet.no_bundle_command')}"]
         try:
-            bundle_dir = build_bundle(result, work / "bundles", lang)
+            _add_bundle(build_bundle(result, work / "bundles", lang), host_dir, {a.path for a in result.artifacts})
         except BundleError as exc:
             return None, [f"{host}: {exc}"]
-        out["bundle_dir"] = str(bundle_dir)
-        _add_bundle(bundle_dir, host_dir, {a.path for a in result.artifacts})
-    return out, []
+    return {"host": host, "dir": str(host_dir), "selection": result.to_json()["selection"],
+            "warnings": diagnostic_lines(host, lang, diags, ("warning",))}, []
 
 
 def _add_bundle(bundle_dir: Path, host_dir: Path, own: set[str]) -> None:
@@ -524,6 +527,5 @@ def main(args: argparse.Namespace) -> int:
         print(f"kubeedge-runtime fleet: error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
-        with contextlib.suppress(Exception):
-            print(f"kubeedge-runtime fleet: error: {shown(str(exc))}", file=sys.stderr)
+        print(f"kubeedge-runtime fleet: error: {shown(str(exc))}", file=sys.stderr)
         return 2
