@@ -215,6 +215,33 @@ def cli_figures() -> dict:
             "wheel_import_ms": round(statistics.median(imports), 1)}
 
 
+def fleet_figures() -> dict:
+    """Three booted Debian nodes set up by the Ansible role over SSH (tests/fleet_nodes.py, the nodes
+    of the fleet test): seconds to boot them, for the first run of the play, and for the rerun."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from fleet_nodes import HOSTS, Fleet, problem
+
+    reason = problem()
+    if reason:
+        return {"fleet_skipped": reason}
+    with tempfile.TemporaryDirectory(prefix="kec-fleet-") as tmp:
+        fleet = Fleet(Path(tmp), HOSTS)
+        try:
+            start = time.monotonic()
+            fleet.boot()
+            fleet.init()
+            boot = time.monotonic() - start
+            first, rerun = fleet.play(), fleet.play()
+        finally:
+            fleet.stop()
+    for play in (first, rerun):
+        if play.rc != 0:
+            raise SystemExit(f"the fleet play failed, no figures recorded:\n{play}")
+    return {"fleet_nodes": len(HOSTS), "fleet_boot_seconds": round(boot, 1),
+            "fleet_setup_seconds": round(first.seconds, 1), "fleet_rerun_seconds": round(rerun.seconds, 1),
+            "fleet_rerun_changed": sum(r["changed"] for r in rerun.recap.values())}
+
+
 def machine() -> dict:
     model = ""
     try:
@@ -232,6 +259,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
+    ap.add_argument("--no-fleet", action="store_true", help="skip the three-node Ansible fleet (needs root)")
     args = ap.parse_args()
     if not (SITE / "index.html").exists():
         raise SystemExit("site/ is not built: run `make site` first (make bench does)")
@@ -245,6 +273,8 @@ def main() -> None:
     finally:
         httpd.shutdown()
     results.update(cli_figures())
+    if not args.no_fleet:
+        results.update(fleet_figures())
     results["machine"] = machine()
     results["runs"] = args.runs
     Path(args.out).write_text(json.dumps(results, indent=2) + "\n")

@@ -10,6 +10,9 @@ systemd-nspawn, each with its own network namespace (--private-network: only loo
 - What a node downloads is served inside the node's own network namespace on 127.0.0.1 by
   tests/mirror_server.py (a local apt repository of the cached packages, release files in the
   upstream layout): the node has no other network, so nothing it does can reach the internet.
+- ``Node(..., network="veth")`` adds one host-only link (systemd-nspawn --network-veth: ``host0`` in
+  the node, ``ve-<name>`` on the host) that ``node.link()`` addresses, for tests that reach the node
+  the way an operator does (SSH); the host does not forward, so the node still reaches nothing else.
 
 The host needs root, debootstrap, systemd-container and apt-utils (`make test` installs them).
 """
@@ -192,7 +195,9 @@ class Node:
     """One booted Debian node. ``node.sh(...)`` runs a command in it as root (nsenter into every
     namespace of its PID 1); ``node.path(p)`` is that file as seen from the host."""
 
-    def __init__(self, suite_name: str, work: Path):
+    def __init__(self, suite_name: str, work: Path, network: str = "private"):
+        assert network in ("private", "veth"), network
+        self.network = network
         self.suite = suite(suite_name)
         self.work = work
         self.name = "kn-" + uuid.uuid4().hex[:8]
@@ -219,7 +224,8 @@ class Node:
         self.mounts.append(str(self.merged))
         console = open(self.work / "console.log", "w")
         self.proc = subprocess.Popen(
-            ["systemd-nspawn", "-D", str(self.merged), "-b", "--register=no", "--keep-unit", "--private-network",
+            ["systemd-nspawn", "-D", str(self.merged), "-b", "--register=no", "--keep-unit",
+             "--private-network" if self.network == "private" else "--network-veth",
              f"--machine={self.name}", "--console=passive"],
             stdin=subprocess.DEVNULL, stdout=console, stderr=subprocess.STDOUT, start_new_session=True,
             env={**os.environ, **NSPAWN_ENV.get(self.suite.name, {})})
@@ -241,11 +247,20 @@ class Node:
         raise RuntimeError(f"node did not finish booting ({state}):\n" +
                            (self.work / "console.log").read_text()[-3000:])
 
+    def link(self, host_address: str, node_address: str, prefix: int = 30) -> None:
+        """With network="veth": address both ends of the node's link (host: ve-<name>, node: host0)."""
+        host_if = ("ve-" + self.name)[:15]
+        _run(["ip", "addr", "add", f"{host_address}/{prefix}", "dev", host_if])
+        _run(["ip", "link", "set", host_if, "up"])
+        self.sh(f"ip addr add {node_address}/{prefix} dev host0 && ip link set host0 up")
+
     def _init_pid(self) -> int:
         for task in Path(f"/proc/{self.proc.pid}/task").glob("*/children"):
             for child in task.read_text().split():
-                if Path(f"/proc/{child}/exe").exists() and "systemd" in os.readlink(f"/proc/{child}/exe"):
-                    return int(child)
+                # the node's systemd, not nspawn's own child before it execs it (whose exe is systemd-nspawn)
+                with contextlib.suppress(OSError):
+                    if os.path.basename(os.readlink(f"/proc/{child}/exe")) == "systemd":
+                        return int(child)
         return 0
 
     def stop(self) -> None:

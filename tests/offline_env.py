@@ -59,6 +59,23 @@ class Netns:
         subprocess.run(["ip", "netns", "del", self.name], check=False)
 
 
+class HostNet(Netns):
+    """The host's own network (its loopback), for servers a controller on this host must reach
+    (the Ansible fleet builds its bundles here); the same interface as Netns."""
+
+    def __init__(self) -> None:
+        self.name = ""
+        self.procs = []
+
+    def argv(self, cmd: str | list[str]) -> list[str]:
+        return ["bash", "-c", cmd] if isinstance(cmd, str) else list(cmd)
+
+    def close(self) -> None:
+        for p in self.procs:
+            p.kill()
+            p.wait()
+
+
 class Registry:
     """docker-registry on 127.0.0.1:PORT inside NS, storing under ROOT."""
 

@@ -22,6 +22,8 @@ from kubeedge_runtime.runtimes import plan as runtime_plan
 
 from node import Suite
 
+# where the keadm stand-in records the arguments of every call but --version (keadm join's, say)
+KEADM_LOG = "/var/log/keadm-standin.log"
 # the Debian suite whose containerd is the real program for a containerd minor
 CONTAINERD_SUITE = {"1.6": "bookworm", "1.7": "trixie", "2.1": "sid"}
 
@@ -38,11 +40,14 @@ def _tar(members: dict[str, bytes], mode: int = 0o755) -> bytes:
     return buf.getvalue()
 
 
-def standin(name: str, version: str, daemon: str = "") -> bytes:
+def standin(name: str, version: str, daemon: str = "", record: str = "") -> bytes:
     """A program that says its version and is nothing else. ``daemon``: what it does when started
-    as a service ("exit": fail at once, "sleep": stay up and serve nothing)."""
+    as a service ("exit": fail at once, "sleep": stay up and serve nothing). ``record``: a file on the
+    node where every other call appends its arguments (what the test then reads)."""
     body = {"exit": f'echo "{name} stand-in: not a real {name}" >&2; exit 1',
             "sleep": "exec sleep infinity", "": "exit 0"}[daemon]
+    if record:
+        body = f'printf "%s\\n" "$*" >> {record}\n{body}'
     return (f'#!/bin/sh\ncase "$1" in --version|version|-v) echo "{name} version v{version} (test stand-in)"; '
             f'exit 0 ;; esac\n{body}\n').encode()
 
@@ -90,7 +95,7 @@ def _archive(key: str, version: str, arch: str, suites: dict[str, Suite]) -> byt
         return _tar({"cri-o/install": CRIO_INSTALL, "cri-o/bin/crio": standin("crio", version, "sleep"),
                      "cri-o/contrib/crio.service": CRIO_UNIT})
     if key == "keadm":
-        return _tar({f"keadm-v{version}-linux-{arch}/keadm/keadm": standin("keadm", version)})
+        return _tar({f"keadm-v{version}-linux-{arch}/keadm/keadm": standin("keadm", version, record=KEADM_LOG)})
     if key == "edgecore":
         return _tar({f"kubeedge-v{version}-linux-{arch}/edge/edgecore": standin("edgecore", version, "sleep")})
     raise ValueError(f"no test archive for {key}")

@@ -20,6 +20,9 @@ Fences in page sources (the YAML inside is a selection, as on the CLI / in a per
     ```
     ```matrix```  ```flags```  ```troubleshooting```  ```codes```   tables from the facts and catalogs
     ```bench```   bench/results.json (make bench) against the performance targets
+    ```fleet      a file of the shipped Ansible role (file: PATH), or `fleet check` of its example
+    check: inventory/hosts.yml        inventory (check: PATH, set: {host: {var: value}} to vary it)
+    ```
 
 After the build, the browser assets (web/, build/assets/) are copied into the site.
 """
@@ -46,7 +49,7 @@ from kubeedge_runtime.selection import RUNTIMES, kubeedge_minors
 from kubeedge_runtime.troubleshooting import KNOWN_ERRORS
 
 ROOT = Path(__file__).resolve().parents[1]
-FENCE = re.compile(r"^```(configurator|snippet|command|diagnostics|matrix|flags|troubleshooting|codes|bench)[ \t]*\n(.*?)^```[ \t]*$",
+FENCE = re.compile(r"^```(configurator|snippet|command|diagnostics|matrix|flags|troubleshooting|codes|bench|fleet)[ \t]*\n(.*?)^```[ \t]*$",
                    re.M | re.S)
 _islands: dict[str, str] = {}
 
@@ -242,6 +245,18 @@ def bench(lang: str) -> str:
     return _table(header, rows) + f"\n\n*{t(lang, 'docs.bench.machine')}:* {machine}\n"
 
 
+def fleet_fence(spec: dict, lang: str) -> str:
+    """The shipped role's files and `kubeedge-runtime fleet check` of its example inventory."""
+    from kubeedge_runtime import fleet
+
+    base = Path(fleet.__file__).parent / "ansible"
+    if "file" in spec:
+        return _code_block((base / spec["file"]).read_text(encoding="utf-8"), "yaml", spec["file"])
+    hosts = [(h, {**hv, **(spec.get("set") or {}).get(h, {})}) for h, hv in fleet.load_inventory(str(base / spec["check"]))]
+    table, _ = fleet.check(hosts, lang)
+    return _code_block(table, "text")
+
+
 HANDLERS = {
     "configurator": lambda spec, lang: configurator(spec, lang),
     "snippet": snippet,
@@ -252,6 +267,7 @@ HANDLERS = {
     "troubleshooting": lambda spec, lang: troubleshooting(lang),
     "codes": lambda spec, lang: codes(lang),
     "bench": lambda spec, lang: bench(lang),
+    "fleet": fleet_fence,
 }
 
 

@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--format", choices=["json", "text"], default="text")
     sch = sub.add_parser("schema", help="the form definition and state as JSON")
     _add_fields(sch)
+    from . import fleet  # many nodes: its own subcommands (fleet.py)
+
+    fleet.register(sub)
     return parser
 
 
@@ -166,6 +169,10 @@ def _bundle(args: argparse.Namespace, result) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "fleet":
+        from . import fleet
+
+        return fleet.main(args)
     try:
         raw = _raw(args)
     except SystemExit as exc:
