@@ -251,13 +251,13 @@ def images(sel: Selection) -> list[Diagnostic]:
     """The pause image the runtime uses is the runtime's own setting (#5358, #5943)."""
     if sel.runtime_version == DOCKERSHIM:  # the kubelet inside EdgeCore runs the sandboxes itself
         return [info("dockershim-sandbox", "sandbox_image", {"image": sel.sandbox_image})]
-    out = [info("sandbox-image-runtime-key", "sandbox_image", {"image": sel.sandbox_image})]
+    out = [info("sandbox-image-runtime-key", "sandbox_image", {"image": sel.sandbox_ref})]  # as the key holds it
     default = runtime_default_sandbox(sel)
-    if default and default != sel.sandbox_image:
+    if default and qualified(default) != sel.sandbox_ref:
         component = {"kata": "containerd", "docker": "cri-dockerd"}.get(sel.runtime, sel.runtime)
         out.append(info("runtime-default-sandbox", "sandbox_image",
                         {"runtime": component, "version": sel.runtime_version, "default": default,
-                         "image": sel.sandbox_image}))
+                         "image": sel.sandbox_ref}))
     if sel.image_mirror and sel.install_method == "keadm" and not sel.windows:
         out.append(info("image-repository-scope", "image_mirror", {"mirror": sel.mirror_host}))
     if sel.mirror_plain_http:

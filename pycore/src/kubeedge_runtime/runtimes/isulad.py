@@ -29,7 +29,8 @@ def daemon_json(sel: Selection) -> dict:
         data["systemd-cgroup"] = sel.cgroup_driver == "systemd"
     # names without a registry (kubeedge/pause:3.6) resolve only through this list
     mirrors = list(facts.ISULAD.get("default_registry_mirrors", version))
-    data["registry-mirrors"] = ([sel.mirror_host] if sel.image_mirror else []) + mirrors
+    chosen = [sel.mirror_host] if sel.image_mirror else []
+    data["registry-mirrors"] = chosen + [m for m in mirrors if m not in chosen]  # each once, the chosen first
     if sel.mirror_plain_http:
         data["insecure-registries"] = [sel.mirror_host.split("/", 1)[0]]
     return data
