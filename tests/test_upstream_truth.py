@@ -230,6 +230,13 @@ def test_isulad_keys(version):
     assert ("systemd-cgroup" in conf) == (version == "2.1.6")
 
 
+@pytest.mark.parametrize("mirror,expected", [("", ["docker.io"]), ("docker.io", ["docker.io"]),
+                                             ("china", ["docker.m.daocloud.io", "docker.io"])])
+def test_isulad_registry_mirrors_hold_the_chosen_one_first_and_each_once(mirror, expected):
+    result = ok({"runtime": "isulad", "image_mirror": mirror, "os": "openeuler"})
+    assert parse(by_id(result)["isulad-daemon"])["registry-mirrors"] == expected
+
+
 @pytest.mark.parametrize("driver", ["systemd", "cgroupfs"])
 def test_docker_cgroup_driver_on_both_sides(driver):
     result = ok({"runtime": "docker", "cgroup_driver": driver})
