@@ -242,6 +242,62 @@ def fleet_figures() -> dict:
             "fleet_rerun_changed": sum(r["changed"] for r in rerun.recap.values())}
 
 
+BUNDLE_RUNTIMES = {"containerd": {"runtime": "containerd", "runtime_version": "2.1"},
+                   "docker": {"runtime": "docker"}, "cri-o": {"runtime": "cri-o"}}
+
+
+def bundle_figures() -> dict:
+    """Offline bundle size per runtime (kubeedge-runtime bundle, built in a loopback-only network
+    namespace as in tests/test_bundle.py). The release files of containerd, runc and the CNI plugins
+    are Debian's real binaries in the upstream layout, so their bytes are close to upstream's;
+    cri-dockerd, CRI-O, keadm and the images are the tests' stand-ins (a few KB), so those runtimes'
+    figures are a floor, not the real size."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    import releases
+    from helpers import ok
+    from node import host_problem, suite
+    from offline_env import Netns, Registry, oci_image, serve_files
+
+    from kubeedge_runtime.offline import node_images
+
+    reason = host_problem() or (None if shutil.which("docker-registry") and shutil.which("skopeo")
+                                else "docker-registry and skopeo are needed")
+    if reason:
+        return {"bundle_skipped": reason}
+    out: dict = {}
+    with tempfile.TemporaryDirectory(prefix="kec-bundle-") as tmp:
+        ns = Netns()
+        try:
+            registry = Registry(ns, Path(tmp) / "registry")
+            sid = suite("sid")
+            pushed: set[str] = set()
+            base = {"os": "debian", "image_mirror": "http://127.0.0.1:5000", "download_mirror": "http://127.0.0.1:8080"}
+            for name, raw in BUNDLE_RUNTIMES.items():
+                raw = {**base, **raw}
+                releases.build_mirror(Path(tmp) / "files", raw, {"node": sid, "2.1": sid})
+                result = ok(raw)
+                for img in node_images(result.selection, result.plan):
+                    if img.reference not in pushed:
+                        repo, tag = img.reference.split("/", 1)[1].rsplit(":", 1)
+                        layout = Path(tmp) / "oci" / str(len(pushed))
+                        layout.mkdir(parents=True)
+                        oci_image(layout, tag, repo)
+                        registry.push(layout, repo, tag)
+                        pushed.add(img.reference)
+            serve_files(ns, Path(tmp) / "files", 8080, Path(tmp) / "files.log")
+            cli = str(Path(sys.executable).with_name("kubeedge-runtime"))
+            for name, raw in BUNDLE_RUNTIMES.items():
+                dest = Path(tmp) / f"{name}.tar.gz"
+                flags = [f"--{k.replace('_', '-')}={v}" for k, v in {**base, **raw}.items()]
+                start = time.monotonic()
+                ns.run([cli, "bundle", *flags, "--accept-unverified", "--output", str(dest)])
+                out[f"bundle_bytes_{name}"] = dest.stat().st_size
+                out[f"bundle_build_ms_{name}"] = round((time.monotonic() - start) * 1000)
+        finally:
+            ns.close()
+    return out
+
+
 def machine() -> dict:
     model = ""
     try:
@@ -275,6 +331,7 @@ def main() -> None:
     results.update(cli_figures())
     if not args.no_fleet:
         results.update(fleet_figures())
+    results.update(bundle_figures())
     results["machine"] = machine()
     results["runs"] = args.runs
     Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
