@@ -331,11 +331,6 @@ def test_a_bundle_for_another_arch_or_selection_or_a_damaged_one_is_refused_befo
         put(node, packed, "/root/good.tar.gz")
         data = packed.read_bytes()
         node.write("/root/cut.tar.gz", data[: len(data) // 2])
-        put(node, other, "/root/damaged")
-        image = next(node.path("/root/damaged/images").iterdir())
-        blob = bytearray(image.read_bytes())
-        blob[len(blob) // 2] ^= 1
-        image.write_bytes(bytes(blob))
         before = node.snapshot(*WATCHED)
         cases = {
             "/root/arm64": "was made for containerd 2.1.9",  # for: names what the bundle is for
@@ -345,8 +340,7 @@ def test_a_bundle_for_another_arch_or_selection_or_a_damaged_one_is_refused_befo
         for bundle, needle in cases.items():
             res = node.sh(f"bash /root/ke/install.sh --bundle {bundle}", check=False)
             assert res.returncode == 1 and needle in res.stderr, (bundle, res.stderr)
-        # the damaged image: a bundle for 1.7 whose image archive was altered
-        shutil.rmtree(node.path("/root/damaged"))
+        # the right bundle, but an image archive altered on the way, then a release file lost
         node.sh("mkdir /root/damaged && tar -xzf /root/good.tar.gz -C /root/damaged --strip-components=1")
         image = next(node.path("/root/damaged/images").iterdir())
         blob = bytearray(image.read_bytes())
@@ -355,7 +349,7 @@ def test_a_bundle_for_another_arch_or_selection_or_a_damaged_one_is_refused_befo
         res = node.sh("bash /root/ke/install.sh --bundle /root/damaged", check=False)
         assert res.returncode == 1 and "does not match its bundle.sha256" in res.stderr
         assert f"images/{image.name}" in res.stderr
-        (node.path("/root/damaged/files") / next(node.path("/root/damaged/files").glob("runc*")).name).unlink()
+        node.path("/root/damaged/files/runc.amd64").unlink()
         res = node.sh("bash /root/ke/install.sh --dry-run --bundle /root/damaged", check=False)
         assert res.returncode == 1 and "files/runc" in res.stderr
         assert node.snapshot(*WATCHED) == before
