@@ -239,6 +239,9 @@ def main() -> None:
     bench_dir.mkdir(exist_ok=True)
     for name in ("bare.html", "bare-worker.mjs"):
         shutil.copy(ROOT / "bench" / name, bench_dir / name)
+    (bench_dir / "pyodide").mkdir(exist_ok=True)
+    for name in ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"):
+        shutil.copy(ROOT / "node_modules" / "pyodide" / name, bench_dir / "pyodide" / name)
     httpd, base = serve(SITE)
     try:
         results = browser_figures(base, args.runs)

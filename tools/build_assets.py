@@ -1,6 +1,8 @@
 """Build what the site serves besides the pages, into build/assets/ (the MkDocs hook copies it):
 
-- pyodide/      the runtime from the npm package `pyodide` (node_modules), never a CDN
+- pyodide/      the runtime from the npm package `pyodide` (node_modules), never a CDN; its large
+                text and wasm files only as .gz (web/worker.mjs inflates them when the server
+                does not), python_stdlib.zip as it is (its members are compressed already)
 - py/bundle.zip our package and its pure-Python dependencies, compiled to bytecode (and the Jinja
                 templates to modules) by Pyodide itself, unpacked by the worker in one go
 - downloads/    our wheel, and wheelhouse.zip (our wheel + dependency wheels) for `pip install --no-index`
@@ -13,6 +15,7 @@ Python by design); the others are pure wheels from PyPI.
 from __future__ import annotations
 
 import argparse
+import gzip
 import os
 import shutil
 import subprocess
@@ -23,11 +26,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PURE_WHEELS = ["jinja2", "tomlkit", "packaging"]
 BUILT_PURE = ["markupsafe", "pyyaml"]
-PYODIDE_FILES = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"]
+PYODIDE_FILES = ["pyodide.mjs", "python_stdlib.zip"]
+PYODIDE_GZIPPED = ["pyodide.asm.mjs", "pyodide.asm.wasm", "pyodide-lock.json"]
 
 
 def run(*cmd: str) -> None:
     subprocess.run(cmd, check=True)
+
+
+def gzip_file(src: Path, dest: Path) -> None:
+    """gzip -9 with no name or time in the header: the same input gives the same bytes."""
+    with open(dest, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=9, mtime=0) as gz:
+        gz.write(src.read_bytes())
 
 
 def main() -> None:
@@ -44,6 +54,8 @@ def main() -> None:
     src = ROOT / "node_modules" / "pyodide"
     for name in PYODIDE_FILES:
         shutil.copy(src / name, out / "pyodide" / name)
+    for name in PYODIDE_GZIPPED:
+        gzip_file(src / name, out / "pyodide" / (name + ".gz"))
 
     ours = sorted(Path(args.wheel_dir).glob("kubeedge_runtime_configurator-*.whl"))[-1]
     deps_dir = ROOT / "build" / "wheels"

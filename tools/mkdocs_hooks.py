@@ -274,10 +274,13 @@ def on_post_build(config):
     shutil.copytree(ROOT / "web", target / "configurator", dirs_exist_ok=True, ignore=shutil.ignore_patterns("sw.js"))
     for sub in ("pyodide", "py", "downloads"):
         shutil.copytree(assets / sub, target / sub, dirs_exist_ok=True)
-    # the service worker, versioned by what it caches (a new build replaces the old cache)
+    # the service worker's cache and the worker's memory snapshot are named after what they hold:
+    # our bundle and the Pyodide build (its build id is in pyodide.mjs), so a new build replaces both
     version = hashlib.sha256((target / "py" / "bundle.zip").read_bytes()
-                             + (target / "pyodide" / "pyodide.asm.wasm").read_bytes()[:1 << 20]).hexdigest()[:16]
+                             + (target / "pyodide" / "pyodide.mjs").read_bytes()).hexdigest()[:16]
     (site / "sw.js").write_text((ROOT / "web" / "sw.js").read_text().replace("__VERSION__", version))
+    worker = target / "configurator" / "worker.mjs"
+    worker.write_text(worker.read_text().replace("__VERSION__", version))
     # Material's language switch looks the page up in the sitemap of the current language's site
     if (site / "sitemap.xml").exists() and (site / "zh").is_dir():
         shutil.copy(site / "sitemap.xml", site / "zh" / "sitemap.xml")
