@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import jinja2
@@ -71,6 +72,14 @@ def comment_safe(text: str) -> str:
 
 
 def header(sel: Selection, permalink: str) -> list[str]:
+    return list(_header(sel, permalink))
+
+
+@lru_cache(maxsize=64)
+def _header(sel: Selection, permalink: str) -> tuple[str, ...]:
+    """Every file of a selection starts with the same lines: made once per selection. (Selections
+    that compare equal differ at most in ``given``, which only the permalink reflects: it is part
+    of the key.)"""
     what = runtime_display(sel)
     lines = [
         t(sel.lang, "header.generated", tool="kubeedge-runtime-configurator", version=__version__,
@@ -79,7 +88,7 @@ def header(sel: Selection, permalink: str) -> list[str]:
     ]
     if permalink:
         lines.append(t(sel.lang, "header.permalink", permalink=permalink))
-    return [comment_safe(line) for line in lines]
+    return tuple(comment_safe(line) for line in lines)
 
 
 def render_file(sel: Selection, f: ConfigFile, permalink: str) -> str:
