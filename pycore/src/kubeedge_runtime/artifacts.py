@@ -112,6 +112,12 @@ def _loader() -> jinja2.BaseLoader:
     return jinja2.PackageLoader("kubeedge_runtime", "templates")
 
 
+@lru_cache(maxsize=4096)
+def _quoted(text: str) -> str:
+    """shlex.quote, remembered: the scripts quote the same few hundred values for every selection."""
+    return shlex.quote(text)
+
+
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=_loader(),
@@ -121,7 +127,7 @@ def _env() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["q"] = lambda v: shlex.quote(str(v))
+    env.filters["q"] = lambda v: _quoted(str(v))
     env.tests["startswith"] = lambda v, prefix: str(v).startswith(prefix)
     env.filters["toml"] = lambda v: tomlkit.item(v).as_string()
     return env
