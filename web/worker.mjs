@@ -17,8 +17,9 @@ const assets = new URL("../", import.meta.url);
 const asset = (path) => new URL(path, assets).href;
 const pyodideURL = asset("pyodide/");
 const BUILD = "__VERSION__"; // the site build (web/sw.js uses the same), replaced by the docs build
-// Set by a build that ships a snapshot made at build time (tools/compile_bundle.mjs --snapshot):
-// the path of its .gz under assets/, downloaded when this browser has none of its own yet.
+// For a site that ships a snapshot made at build time (tools/make_snapshot.mjs; make bench sets it
+// on a copy of the site to compare): its path under assets/ without .gz, downloaded when this
+// browser has no snapshot of its own yet. Empty: the browser makes its own (docs/performance.md).
 const SHIPPED_SNAPSHOT = "";
 const SNAPSHOTS = `kec-snapshot-${BUILD}`;
 const SNAPSHOT_KEY = asset("py/snapshot.bin");
@@ -73,8 +74,12 @@ async function savedSnapshot() {
     // no Cache Storage (private mode, insecure origin): boot normally
   }
   if (SHIPPED_SNAPSHOT) {
-    const bytes = new Uint8Array(await (await fetchPacked(SHIPPED_SNAPSHOT)).arrayBuffer());
-    return { bytes, source: "shipped-snapshot" };
+    try {
+      const bytes = new Uint8Array(await (await fetchPacked(SHIPPED_SNAPSHOT)).arrayBuffer());
+      return { bytes, source: "shipped-snapshot" };
+    } catch (e) {
+      console.warn("kubeedge-runtime: no shipped snapshot:", e);
+    }
   }
   return null;
 }
@@ -149,7 +154,7 @@ async function start() {
 const api = start();
 api.then(({ boot }) => postMessage({ type: "ready", boot }), (e) => postMessage({ type: "failed", error: String(e) }));
 
-const answered = new Map(); // change request -> reply; generate() gives the same bytes every time
+const answered = new Map(); // change request -> reply: generate() gives the same bytes every time
 const ANSWERED_MAX = 64;
 
 onmessage = async ({ data }) => {
@@ -159,7 +164,7 @@ onmessage = async ({ data }) => {
     if (op === "render") {
       postMessage({ id, ok: true, value: JSON.parse(webui.api_render(JSON.stringify(args.raw))) });
     } else if (op === "change") {
-      // going back to a selection shown before (toggling a choice) is answered from memory
+      // the same change from the same selection (toggling a choice back and forth) is answered from memory
       const request = JSON.stringify([args.raw, args.key, args.value]);
       const t0 = performance.now();
       let value = answered.get(request);
