@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import gzip
 import http.server
 import json
 import os
@@ -77,14 +78,40 @@ class _Counting(http.server.SimpleHTTPRequestHandler):
         super().send_response(code, message)
 
 
+class _Compressing(_Counting):
+    """A static host that compresses text on the fly (nginx `gzip on`, most CDNs); files that are
+    compressed already (.gz, .zip, .wasm.gz) go out as they are."""
+
+    TEXT = (".html", ".css", ".js", ".mjs", ".json", ".svg", ".xml", ".txt", ".map")
+    packed: dict[str, bytes] = {}
+
+    def do_GET(self):
+        path = self.translate_path(self.path)
+        if os.path.isdir(path):
+            path = os.path.join(path, "index.html")
+        if not (path.endswith(self.TEXT) and os.path.isfile(path)
+                and "gzip" in self.headers.get("Accept-Encoding", "")):
+            return super().do_GET()
+        if path not in self.packed:
+            with open(path, "rb") as fh:
+                self.packed[path] = gzip.compress(fh.read(), 6)
+        body = self.packed[path]
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(path))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
 class _Server(http.server.ThreadingHTTPServer):
     def handle_error(self, request, client_address):
         if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
             super().handle_error(request, client_address)
 
 
-def serve(directory: Path):
-    httpd = _Server(("127.0.0.1", 0), functools.partial(_Counting, directory=str(directory)))
+def serve(directory: Path, handler=_Counting):
+    httpd = _Server(("127.0.0.1", 0), functools.partial(handler, directory=str(directory)))
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
 
@@ -106,7 +133,7 @@ SNAPSHOT_STORED = """async () => {
 }"""
 
 
-def browser_figures(base: str, shipped_base: str, runs: int) -> dict:
+def browser_figures(base: str, shipped_base: str, compressing_base: str, runs: int) -> dict:
     """The shipped design (the browser makes its snapshot on the first visit) in full; the
     alternative (a snapshot made at build time, downloaded on the first visit) for start-up and bytes."""
     from playwright.sync_api import sync_playwright
@@ -115,7 +142,8 @@ def browser_figures(base: str, shipped_base: str, runs: int) -> dict:
         "dom_content_loaded_ms", "first_output_ms", "python_ready_ms_cold", "python_ready_ms_warm",
         "bare_pyodide_ms", "first_visit_bytes", "first_visit_requests", "repeat_visit_network_bytes",
         "repeat_visit_requests", "long_tasks_ms_total",
-        "shipped_snapshot_ready_ms_cold", "shipped_snapshot_ready_ms_warm", "shipped_snapshot_first_visit_bytes")}
+        "shipped_snapshot_ready_ms_cold", "shipped_snapshot_ready_ms_warm", "shipped_snapshot_first_visit_bytes",
+        "first_visit_bytes_compressing_host")}
     regen: list[float] = []
     regen_python: list[float] = []
     boots: list[str] = []
@@ -182,6 +210,16 @@ def browser_figures(base: str, shipped_base: str, runs: int) -> dict:
             boots.append(page2.get_attribute(".kec", "data-boot"))
             ctx.close()
 
+            # the same first visit from a host that compresses text itself (the pages, the search index)
+            ctx = p.chromium.launch_persistent_context(tempfile.mkdtemp(prefix="kec-bench-"), executable_path=exe,
+                                                       args=ARGS)
+            _reset(net)
+            page = _visit(ctx, compressing_base + "/")
+            page.wait_for_function(SNAPSHOT_STORED, timeout=60_000, polling=250)
+            page.wait_for_timeout(3000)
+            out["first_visit_bytes_compressing_host"].append(net["bytes"])
+            ctx.close()
+
             # the alternative: the build-time snapshot downloaded on the first visit
             ctx = p.chromium.launch_persistent_context(tempfile.mkdtemp(prefix="kec-bench-"), executable_path=exe,
                                                        args=ARGS)
@@ -231,7 +269,7 @@ def browser_figures(base: str, shipped_base: str, runs: int) -> dict:
 def shipped_snapshot_site(directory: Path) -> None:
     """A copy of the site that ships a snapshot made at build time (tools/make_snapshot.mjs)."""
     shutil.copytree(SITE, directory)
-    subprocess.run(["node", str(ROOT / "tools" / "make_snapshot.mjs"), str(SITE / "assets" / "py" / "bundle.zip"),
+    subprocess.run(["node", str(ROOT / "tools" / "make_snapshot.mjs"), str(SITE / "assets" / "py" / "bundle.zip.gz"),
                     str(directory / "assets" / "py" / "snapshot-build.bin.gz")], check=True)
     worker = directory / "assets" / "configurator" / "worker.mjs"
     text = worker.read_text()
@@ -333,12 +371,14 @@ def main() -> None:
     shipped_snapshot_site(shipped)
     httpd, base = serve(SITE)
     httpd2, shipped_base = serve(shipped)
+    httpd3, compressing_base = serve(SITE, _Compressing)
     snapshot_gz = (shipped / "assets" / "py" / "snapshot-build.bin.gz").stat().st_size
     try:
-        results = browser_figures(base, shipped_base, args.runs)
+        results = browser_figures(base, shipped_base, compressing_base, args.runs)
     finally:
         httpd.shutdown()
         httpd2.shutdown()
+        httpd3.shutdown()
         shutil.rmtree(shipped.parent, ignore_errors=True)
     results["shipped_snapshot_gz_bytes"] = snapshot_gz
     results.update(cli_figures())

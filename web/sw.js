@@ -3,7 +3,7 @@
 const CACHE = "kec-__VERSION__";
 const BASE = new URL("./", self.location).href;
 const ASSETS = ["assets/pyodide/pyodide.mjs", "assets/pyodide/pyodide.asm.mjs.gz", "assets/pyodide/pyodide.asm.wasm.gz",
-  "assets/pyodide/python_stdlib.zip", "assets/pyodide/pyodide-lock.json.gz", "assets/py/bundle.zip",
+  "assets/pyodide/python_stdlib.zip.gz", "assets/pyodide/pyodide-lock.json.gz", "assets/py/bundle.zip.gz",
   "assets/configurator/configurator.mjs", "assets/configurator/worker.mjs",
   "assets/configurator/configurator.css"].map((p) => BASE + p);
 

@@ -36,9 +36,10 @@ async function fetchPacked(path) {
   return new Response(response.body.pipeThrough(new DecompressionStream("gzip")));
 }
 
-// Pyodide fetches its wasm binary and lock file itself: hand it the inflated copies (typed, so
-// the wasm still compiles while it streams in).
-const PACKED = { "pyodide.asm.wasm": "application/wasm", "pyodide-lock.json": "application/json" };
+// Pyodide fetches its wasm binary, standard library and lock file itself: hand it the inflated
+// copies (typed, so the wasm still compiles while it streams in).
+const PACKED = { "pyodide.asm.wasm": "application/wasm", "python_stdlib.zip": "application/zip",
+  "pyodide-lock.json": "application/json" };
 const nativeFetch = globalThis.fetch.bind(globalThis);
 globalThis.fetch = async (input, init) => {
   const url = String(input instanceof Request ? input.url : input);
@@ -114,10 +115,7 @@ async function unpack(pyodide, bundle) {
 
 async function start() {
   progress("runtime");
-  const bundle = fetch(asset("py/bundle.zip")).then((r) => {
-    if (!r.ok) throw new Error(`bundle.zip: HTTP ${r.status}`);
-    return r.arrayBuffer();
-  });
+  const bundle = fetchPacked("py/bundle.zip").then((r) => r.arrayBuffer());
   bundle.catch(() => {}); // awaited below; an early failure is reported there
   const options = { indexURL: pyodideURL };
   const snapshot = await savedSnapshot();
