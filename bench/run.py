@@ -134,8 +134,9 @@ SNAPSHOT_STORED = """async () => {
 
 
 def browser_figures(base: str, shipped_base: str, compressing_base: str, runs: int) -> dict:
-    """The shipped design (the browser makes its snapshot on the first visit) in full; the
-    alternative (a snapshot made at build time, downloaded on the first visit) for start-up and bytes."""
+    """The shipped design (the browser makes its snapshot on the first visit) in full, and its first
+    visit's bytes from a host that compresses text; the alternative (a snapshot made at build time,
+    downloaded on the first visit) for start-up and bytes."""
     from playwright.sync_api import sync_playwright
 
     out: dict[str, list[float]] = {k: [] for k in (
