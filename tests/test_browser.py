@@ -106,7 +106,7 @@ def test_prerendered_outputs_before_python_and_no_jump(context, server):
     """Before Python is ready the default outputs are there and equal the CLI's bytes."""
     page = context.new_page()
     held = []
-    page.route("**/assets/py/bundle.zip", lambda route: held.append(route))  # held until released
+    page.route("**/assets/py/bundle.zip*", lambda route: held.append(route))  # held until released
     page.goto(server + "/")
     page.wait_for_timeout(500)
     assert page.get_attribute(".kec", "data-state") == "loading"
@@ -124,7 +124,7 @@ def test_prerendered_outputs_before_python_and_no_jump(context, server):
 def test_changes_made_while_loading_apply_once_ready(context, server):
     page = context.new_page()
     held = []
-    page.route("**/assets/py/bundle.zip", lambda route: held.append(route))
+    page.route("**/assets/py/bundle.zip*", lambda route: held.append(route))
     page.goto(server + "/")
     page.wait_for_timeout(500)
     page.select_option("#kec-runtime", "isulad")  # before Python is there

@@ -38,5 +38,7 @@ def test_strict_build(tmp_path):
     for page in ["index.html", "zh/index.html", "runtimes/cri-o/index.html", "zh/troubleshooting/index.html"]:
         html = (tmp_path / "s" / page).read_text(encoding="utf-8")
         assert "```" not in html and "data-kec-island" not in html, page
-    assert (tmp_path / "s" / "assets/pyodide/pyodide.asm.wasm").is_file()
+    for packed in ("pyodide/pyodide.asm.wasm.gz", "pyodide/python_stdlib.zip.gz", "py/bundle.zip.gz"):
+        assert (tmp_path / "s" / "assets" / packed).is_file(), packed
+    assert not (tmp_path / "s" / "assets/pyodide/pyodide.asm.wasm").exists()  # only compressed on the wire
     assert (tmp_path / "s" / "assets/downloads/wheelhouse.zip").is_file()

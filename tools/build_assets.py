@@ -1,7 +1,10 @@
 """Build what the site serves besides the pages, into build/assets/ (the MkDocs hook copies it):
 
-- pyodide/      the runtime from the npm package `pyodide` (node_modules), never a CDN
-- py/bundle.zip our package and its pure-Python dependencies, compiled to bytecode (and the Jinja
+- pyodide/      the runtime from the npm package `pyodide` (node_modules), never a CDN; its large
+                files only as .gz (web/worker.mjs inflates them when the server does not), the
+                standard library's zip stored uncompressed inside its .gz (one gzip stream over
+                the whole zip is 13% smaller than the zip's per-file compression)
+- py/bundle.zip.gz  our package and its pure-Python dependencies, compiled to bytecode (and the Jinja
                 templates to modules) by Pyodide itself, unpacked by the worker in one go
 - downloads/    our wheel, and wheelhouse.zip (our wheel + dependency wheels) for `pip install --no-index`
 
@@ -13,6 +16,8 @@ Python by design); the others are pure wheels from PyPI.
 from __future__ import annotations
 
 import argparse
+import gzip
+import io
 import os
 import shutil
 import subprocess
@@ -23,11 +28,26 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PURE_WHEELS = ["jinja2", "tomlkit", "packaging"]
 BUILT_PURE = ["markupsafe", "pyyaml"]
-PYODIDE_FILES = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"]
+PYODIDE_FILES = ["pyodide.mjs"]
+PYODIDE_GZIPPED = ["pyodide.asm.mjs", "pyodide.asm.wasm", "pyodide-lock.json"]
 
 
 def run(*cmd: str) -> None:
     subprocess.run(cmd, check=True)
+
+
+def gzip_file(src: Path, dest: Path, stored_zip: bool = False) -> None:
+    """gzip -9 with no name or time in the header: the same input gives the same bytes.
+    ``stored_zip``: src is a zip, rewritten with its members uncompressed first."""
+    data = src.read_bytes()
+    if stored_zip:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zout:
+            for info in zin.infolist():
+                zout.writestr(zipfile.ZipInfo(info.filename, date_time=info.date_time), zin.read(info))
+        data = buf.getvalue()
+    with open(dest, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=9, mtime=0) as gz:
+        gz.write(data)
 
 
 def main() -> None:
@@ -44,6 +64,9 @@ def main() -> None:
     src = ROOT / "node_modules" / "pyodide"
     for name in PYODIDE_FILES:
         shutil.copy(src / name, out / "pyodide" / name)
+    for name in PYODIDE_GZIPPED:
+        gzip_file(src / name, out / "pyodide" / (name + ".gz"))
+    gzip_file(src / "python_stdlib.zip", out / "pyodide" / "python_stdlib.zip.gz", stored_zip=True)
 
     ours = sorted(Path(args.wheel_dir).glob("kubeedge_runtime_configurator-*.whl"))[-1]
     deps_dir = ROOT / "build" / "wheels"
@@ -70,11 +93,13 @@ def main() -> None:
 
     # bytecode for the browser, compiled by the Pyodide the site serves
     subprocess.run(["node", str(ROOT / "tools" / "compile_bundle.mjs"), str(out / "py" / "bundle.zip")], check=True)
+    gzip_file(out / "py" / "bundle.zip", out / "py" / "bundle.zip.gz")
+    (out / "py" / "bundle.zip").unlink()
     shutil.copy(ours, out / "downloads" / ours.name)
     with zipfile.ZipFile(out / "downloads" / "wheelhouse.zip", "w", zipfile.ZIP_STORED) as house:
         for wheel in wheels:
             house.write(wheel, f"wheelhouse/{wheel.name}")
-    print(f"assets in {out}: bundle {(out / 'py' / 'bundle.zip').stat().st_size} bytes, {len(wheels)} wheels")
+    print(f"assets in {out}: bundle {(out / 'py' / 'bundle.zip.gz').stat().st_size} bytes gzipped, {len(wheels)} wheels")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ ok = compileall.compile_dir("/kec", quiet=1, legacy=True,
                             invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
 assert ok, "compileall failed"
 buf = io.BytesIO()
-with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:  # build_assets.py gzips the whole zip
     for root, dirs, files in sorted(os.walk("/kec")):
         dirs.sort()
         for name in sorted(files):
@@ -29,7 +29,6 @@ with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
                 continue  # sourceless: the .pyc stands beside where the .py was
             full = os.path.join(root, name)
             info = zipfile.ZipInfo(os.path.relpath(full, "/kec"), date_time=(2020, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
             with open(full, "rb") as fh:
                 zf.writestr(info, fh.read())
 open("/compiled.zip", "wb").write(buf.getvalue())

@@ -23,6 +23,7 @@ function init(root) {
     if (data.type === "progress") {
       statusText.textContent = `${root.dataset.loadingText} (${data.step})`;
     } else if (data.type === "ready") {
+      root.dataset.boot = data.boot; // how Python started: fresh, snapshot, fallback (for tests and make bench)
       onReady();
     } else if (data.type === "failed") {
       root.dataset.state = "failed";

@@ -2,8 +2,8 @@
 // files (Pyodide, the Python bundle) from this cache instead of the network. Pages: network first.
 const CACHE = "kec-__VERSION__";
 const BASE = new URL("./", self.location).href;
-const ASSETS = ["assets/pyodide/pyodide.mjs", "assets/pyodide/pyodide.asm.mjs", "assets/pyodide/pyodide.asm.wasm",
-  "assets/pyodide/python_stdlib.zip", "assets/pyodide/pyodide-lock.json", "assets/py/bundle.zip",
+const ASSETS = ["assets/pyodide/pyodide.mjs", "assets/pyodide/pyodide.asm.mjs.gz", "assets/pyodide/pyodide.asm.wasm.gz",
+  "assets/pyodide/python_stdlib.zip.gz", "assets/pyodide/pyodide-lock.json.gz", "assets/py/bundle.zip.gz",
   "assets/configurator/configurator.mjs", "assets/configurator/worker.mjs",
   "assets/configurator/configurator.css"].map((p) => BASE + p);
 
@@ -15,7 +15,9 @@ self.addEventListener("install", (event) => {
 
 self.addEventListener("activate", (event) => {
   event.waitUntil(caches.keys()
-    .then((keys) => Promise.all(keys.filter((k) => k.startsWith("kec-") && k !== CACHE).map((k) => caches.delete(k))))
+    // the worker keeps its memory snapshots in caches of their own (kec-snapshot-*) and prunes them itself
+    .then((keys) => Promise.all(keys.filter((k) => k.startsWith("kec-") && !k.startsWith("kec-snapshot-") && k !== CACHE)
+      .map((k) => caches.delete(k))))
     .then(() => self.clients.claim()));
 });
 

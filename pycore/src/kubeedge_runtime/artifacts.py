@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import jinja2
@@ -74,6 +75,14 @@ def comment_safe(text: str) -> str:
 
 
 def header(sel: Selection, permalink: str) -> list[str]:
+    return list(_header(sel, permalink))
+
+
+@lru_cache(maxsize=64)
+def _header(sel: Selection, permalink: str) -> tuple[str, ...]:
+    """Every file of a selection starts with the same lines: made once per selection. (Selections
+    that compare equal differ at most in ``given``, which only the permalink reflects: it is part
+    of the key.)"""
     what = runtime_display(sel)
     lines = [
         t(sel.lang, "header.generated", tool="kubeedge-runtime-configurator", version=__version__,
@@ -82,7 +91,7 @@ def header(sel: Selection, permalink: str) -> list[str]:
     ]
     if permalink:
         lines.append(t(sel.lang, "header.permalink", permalink=permalink))
-    return [comment_safe(line) for line in lines]
+    return tuple(comment_safe(line) for line in lines)
 
 
 def render_file(sel: Selection, f: ConfigFile, permalink: str) -> str:
@@ -106,6 +115,12 @@ def _loader() -> jinja2.BaseLoader:
     return jinja2.PackageLoader("kubeedge_runtime", "templates")
 
 
+@lru_cache(maxsize=4096)
+def _quoted(text: str) -> str:
+    """shlex.quote, remembered: the scripts quote the same few hundred values for every selection."""
+    return shlex.quote(text)
+
+
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=_loader(),
@@ -115,7 +130,7 @@ def _env() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["q"] = lambda v: shlex.quote(str(v))
+    env.filters["q"] = lambda v: _quoted(str(v))
     env.tests["startswith"] = lambda v, prefix: str(v).startswith(prefix)
     env.filters["toml"] = lambda v: tomlkit.item(v).as_string()
     return env

@@ -11,8 +11,6 @@ import sys
 from typing import Any
 
 from . import __version__
-from .core import generate
-from .formstate import form_state
 from .i18n import t
 from .selection import FIELDS, LANGS, shown
 
@@ -177,11 +175,15 @@ def main(argv: list[str] | None = None) -> int:
         raw = _raw(args)
     except SystemExit as exc:
         return int(exc.code or 0)
+    from .core import check, generate
+
     if args.command == "schema":
+        from .formstate import form_state
+
         json.dump(form_state(raw), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         return 0
-    result = generate(raw)
+    result = check(raw) if args.command == "check" else generate(raw)
     as_json = getattr(args, "format", "text") == "json"
     if args.command == "check":
         if as_json:

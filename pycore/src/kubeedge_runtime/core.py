@@ -1,18 +1,24 @@
-"""generate(): selection in, Result out. The one entry point every surface calls."""
+"""generate(): selection in, Result out. The one entry point every surface calls.
+
+The plan and the serialisers (Jinja2, tomlkit, PyYAML) are imported on the first generation, not
+with the package: ``kubeedge-runtime --help`` and ``check`` never need them.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from . import __version__, rules, runtimes
-from .artifacts import Artifact, build_artifacts
+from . import __version__, rules
 from .diagnostics import Diagnostic, has_errors
 from .i18n import t
-from .plan import RuntimePlan
 from .selection import FIELD_BY_KEY, RUNTIMES, Selection, parse, permalink_query
+
+if TYPE_CHECKING:
+    from .artifacts import Artifact
+    from .plan import RuntimePlan
 
 TOOL_NAME = "kubeedge-runtime-configurator"
 
@@ -21,8 +27,8 @@ TOOL_NAME = "kubeedge-runtime-configurator"
 class Result:
     selection: Selection
     diagnostics: list[Diagnostic]
-    artifacts: list[Artifact] = field(default_factory=list)
-    plan: RuntimePlan | None = None  # what the artifacts were made from (None when the selection has errors)
+    artifacts: list["Artifact"] = field(default_factory=list)
+    plan: "RuntimePlan | None" = None  # what the artifacts were made from (None when the selection has errors)
 
     @property
     def ok(self) -> bool:
@@ -65,17 +71,23 @@ def selection_from(raw: dict[str, Any]) -> tuple[Selection, list[Diagnostic]]:
     return parse(raw, compat_default=rules.runtime_version_conflicts)
 
 
+def check(raw: dict[str, Any] | None = None) -> Result:
+    """Parse and check: the selection and its diagnostics, no artifacts."""
+    sel, diags = selection_from(raw or {})
+    if not has_errors(diags):
+        diags += rules.evaluate(sel)
+    return Result(sel, _ordered(diags))
+
+
 def generate(raw: dict[str, Any] | None = None) -> Result:
     """Parse, check and, when nothing blocks, build every artifact for the selection."""
-    sel, diags = selection_from(raw or {})
-    if has_errors(diags):
-        return Result(sel, _ordered(diags))
-    diags += rules.evaluate(sel)
-    if has_errors(diags):
-        return Result(sel, _ordered(diags))
-    plan = runtimes.plan(sel)
-    result = Result(sel, _ordered(diags), plan=plan)
-    result.artifacts = build_artifacts(sel, plan, result.permalink)
+    result = check(raw)
+    if result.ok:
+        from . import runtimes
+        from .artifacts import build_artifacts
+
+        result.plan = runtimes.plan(result.selection)
+        result.artifacts = build_artifacts(result.selection, result.plan, result.permalink)
     return result
 
 

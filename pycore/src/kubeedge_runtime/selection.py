@@ -571,12 +571,9 @@ def permalink_query(sel: Selection) -> dict[str, str]:
     """Only what the user gave and what differs from the default, never secrets."""
     defaults = _defaults()
     out = {}
-    full = sel.as_dict()
     for key in sel.given:
-        fdef = FIELD_BY_KEY[key]
-        if fdef.secret:
+        if FIELD_BY_KEY[key].secret:
             continue
-        value = short_value(sel, key)
-        if full[key] != getattr(defaults, key):
-            out[key] = value
+        if getattr(sel, key) != getattr(defaults, key):
+            out[key] = short_value(sel, key)
     return out

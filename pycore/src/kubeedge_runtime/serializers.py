@@ -2,6 +2,10 @@
 
 Every serializer is deterministic: the same data gives the same bytes. A header comment (the
 provenance lines) is added where the format has comments.
+
+The header names the selection, so it changes with every form change, while the data of a file
+often does not (the cgroup driver does not touch the CNI conflist): bodies are remembered by their
+data, and only the header is written again. tomlkit and PyYAML are most of a regeneration's time.
 """
 
 from __future__ import annotations
@@ -41,14 +45,34 @@ def _is_table(value: Any) -> bool:
     return isinstance(value, dict)
 
 
-def to_toml(data: dict, header: list[str] | None = None) -> str:
+_BODIES: dict[tuple[str, str], str] = {}
+_BODIES_MAX = 512
+
+
+def _body(fmt: str, data: Any, dump) -> str:
+    """``dump(data)``, remembered by the data's JSON text (the data are plain JSON values)."""
+    key = (fmt, json.dumps(data, sort_keys=False, ensure_ascii=False))
+    text = _BODIES.get(key)
+    if text is None:
+        if len(_BODIES) >= _BODIES_MAX:
+            _BODIES.clear()
+        text = _BODIES[key] = dump(data)
+    return text
+
+
+def _comments(header: list[str] | None) -> str:
+    return "".join(f"# {line}\n" for line in header or [])
+
+
+def _toml_body(data: dict) -> str:
     doc = tomlkit.document()
-    for line in header or []:
-        doc.add(tomlkit.comment(line))
-    if header:
-        doc.add(tomlkit.nl())
     _fill(doc, data)
     return tomlkit.dumps(doc)
+
+
+def to_toml(data: dict, header: list[str] | None = None) -> str:
+    # what tomlkit writes for comment lines then a blank line before the document (tests/golden)
+    return (_comments(header) + "\n" if header else "") + _body("toml", data, _toml_body)
 
 
 def to_json(data: Any) -> str:
@@ -60,10 +84,12 @@ class _Dumper(yaml.SafeDumper):
         return super().increase_indent(flow, False)
 
 
+def _yaml_body(data: Any) -> str:
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False)
+
+
 def to_yaml(data: Any, header: list[str] | None = None) -> str:
-    body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False)
-    lines = "".join(f"# {line}\n" for line in header or [])
-    return lines + body
+    return _comments(header) + _body("yaml", data, _yaml_body)
 
 
 def to_ini(data: dict[str, dict[str, str]], header: list[str] | None = None) -> str:
