@@ -231,6 +231,12 @@ BENCH_ROWS = [  # (key, unit, target, met(value, results)); targets of issue #14
     ("wheel_import_ms", "ms", "≤ 100 ms", lambda v, r: v <= 100),
     ("cli_import_ms", "ms", "", None),
     ("generate_import_ms", "ms", "", None),
+    ("fleet_setup_seconds", "s", "", None),  # issue #12: three nodes over SSH, then the rerun
+    ("fleet_rerun_seconds", "s", "", None),
+    ("fleet_rerun_changed", "", "0", lambda v, r: v == 0),
+    ("bundle_bytes_containerd", "B", "", None),  # issue #11: offline bundle size per runtime
+    ("bundle_bytes_docker", "B", "", None),
+    ("bundle_bytes_cri-o", "B", "", None),
 ]
 
 
