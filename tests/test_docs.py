@@ -42,3 +42,40 @@ def test_strict_build(tmp_path):
         assert (tmp_path / "s" / "assets" / packed).is_file(), packed
     assert not (tmp_path / "s" / "assets/pyodide/pyodide.asm.wasm").exists()  # only compressed on the wire
     assert (tmp_path / "s" / "assets/downloads/wheelhouse.zip").is_file()
+
+
+CJK_CHAR = "\u3400-\u9fff\u3000-\u303f\uff00-\uffef"  # Han, CJK and full-width punctuation
+HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+def _zh_prose(text: str) -> list[tuple[int, str]]:
+    """The lines of a zh page outside code fences, inline code and link targets blanked out."""
+    lines, fence = [], False
+    for number, line in enumerate(text.split("\n"), 1):
+        if line.lstrip().startswith("```"):
+            fence = not fence
+            line = ""
+        lines.append((number, "" if fence else re.sub(r"`[^`]*`|\]\([^)]*\)", "`…`", line)))
+    return lines
+
+
+def test_zh_pages_have_no_stray_spaces_or_half_width_punctuation():
+    """A source line that ends in Chinese and a next line of the same paragraph that starts in Chinese
+    render with a space between them (HTML turns the line break into one); half-width `:` `(` `)`
+    `,` `;` next to Chinese mix two punctuation widths."""
+    wrap_end = re.compile(f"[{CJK_CHAR}]$")
+    wrap_start = re.compile(rf"\s*[{CJK_CHAR}]")
+    new_block = re.compile(r"\s*([-*+#>]|\d+\.)\s|\s*\|")  # a list item, heading, quote or table row
+    one_line = re.compile(r"\s*(#|\|)")  # headings and table rows never continue on the next line
+    mixed = re.compile(r"[\u3400-\u9fff][:;,()]|[;,()][\u3400-\u9fff]|[\u3400-\u9fff] \(|\) [\u3400-\u9fff]")
+    problems = []
+    for page in sorted(DOCS.rglob("*.zh.md")):
+        lines = _zh_prose(page.read_text(encoding="utf-8"))
+        for (number, line), (_, following) in zip(lines, lines[1:]):
+            if (line and not one_line.match(line) and wrap_end.search(line) and wrap_start.match(following)
+                    and not new_block.match(following)):
+                problems.append(f"{page.relative_to(DOCS)}:{number}: line break between Chinese: {line[-10:]!r}")
+        for number, line in lines:
+            for m in mixed.finditer(line):
+                problems.append(f"{page.relative_to(DOCS)}:{number}: half-width punctuation: {m.group()!r}")
+    assert not problems, "\n".join(problems)

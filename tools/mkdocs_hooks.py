@@ -18,7 +18,7 @@ Fences in page sources (the YAML inside is a selection, as on the CLI / in a per
     command: bundle
     args: [--output, bundle.tar.gz]
     ```
-    ```matrix```  ```flags```  ```troubleshooting```  ```codes```   tables from the facts and catalogs
+    ```defaults```  ```matrix```  ```flags```  ```troubleshooting```  ```codes```   tables from the facts and catalogs
     ```bench```   bench/results.json (make bench) against the performance targets
     ```fleet      a file of the shipped Ansible role (file: PATH), or `fleet check` of its example
     check: inventory/hosts.yml        inventory (check: PATH, set: {host: {var: value}} to vary it)
@@ -29,6 +29,7 @@ After the build, the browser assets (web/, build/assets/) are copied into the si
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import re
@@ -38,6 +39,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import yaml
+from mkdocs.plugins import event_priority
 
 from kubeedge_runtime import facts, generate, webui
 from kubeedge_runtime.artifacts import cli_command
@@ -49,7 +51,7 @@ from kubeedge_runtime.selection import RUNTIMES, kubeedge_minors
 from kubeedge_runtime.troubleshooting import KNOWN_ERRORS
 
 ROOT = Path(__file__).resolve().parents[1]
-FENCE = re.compile(r"^```(configurator|snippet|command|diagnostics|matrix|flags|troubleshooting|codes|bench|fleet)[ \t]*\n(.*?)^```[ \t]*$",
+FENCE = re.compile(r"^```(configurator|snippet|command|diagnostics|defaults|matrix|flags|troubleshooting|codes|bench|fleet)[ \t]*\n(.*?)^```[ \t]*$",
                    re.M | re.S)
 _islands: dict[str, str] = {}
 
@@ -114,33 +116,60 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def matrix(lang: str) -> str:
-    """Per KubeEdge minor: what it embeds and which runtime versions this tool offers for it."""
+def _wide(table: str, lang: str) -> str:
+    """A table wider than a phone: it scrolls sideways inside the page with its first column kept in
+    view, a shadow on the side with more columns and, on narrow screens, a line saying so
+    (assets/site.css)."""
+    return f'<div class="kec-wide" markdown>\n<p class="kec-wide-hint">{t(lang, "docs.wide_hint")}</p>\n\n{table}\n\n</div>'
+
+
+def defaults(lang: str) -> str:
+    """Per KubeEdge minor: the Kubernetes it embeds and what EdgeCore uses when nothing is configured."""
     header = [t(lang, "docs.matrix.kubeedge"), t(lang, "docs.matrix.k8s"), t(lang, "docs.matrix.endpoint"),
-              t(lang, "docs.matrix.sandbox"), t(lang, "docs.matrix.rootdir")] + [
-        t(lang, f"option.runtime.{r}") for r in RUNTIMES]
+              t(lang, "docs.matrix.sandbox"), t(lang, "docs.matrix.rootdir")]
+    rows = [[f"v{rel.latest}", rel.vendored_k8s, f"`{facts.KUBEEDGE.get('default.runtime_endpoint', rel.latest)}`",
+             f"`{facts.KUBEEDGE.get('default.sandbox_image', rel.latest)}`",
+             f"`{facts.KUBEEDGE.get('edged.root_directory', rel.latest)}`"] for rel in facts.KUBEEDGE_RELEASES]
+    return _wide(_table(header, rows), lang)
+
+
+def _version_runs(options: list[dict], default: str) -> str:
+    """The offered versions as runs of neighbours in the runtime's version list: `1.24 – 1.36 (**1.32**)`
+    (every version from 1.24 to 1.36, 1.32 the default); names that are not versions stay words."""
+    runs: list[list[str]] = []
+    previous = None
+    for i, o in enumerate(options):
+        if o["disabled"]:
+            continue
+        if runs and previous == i - 1 and o["value"][:1].isdigit() and runs[-1][-1][:1].isdigit():
+            runs[-1].append(o["value"])
+        else:
+            runs.append([o["value"]])
+        previous = i
+    shown = ", ".join(run[0] if len(run) == 1 else f"{run[0]} – {run[-1]}" for run in runs)
+    return f"**{shown}**" if shown == default else f"{shown} (**{default}**)"
+
+
+def matrix(lang: str) -> str:
+    """Per KubeEdge minor: which runtime versions this tool generates for."""
+    header = [t(lang, "docs.matrix.kubeedge")] + [t(lang, f"option.runtime.{r}") for r in RUNTIMES]
     rows = []
     for rel in facts.KUBEEDGE_RELEASES:
-        sel, _ = selection_from({"kubeedge_version": rel.minor})
-        row = [f"v{rel.latest}", rel.vendored_k8s, f"`{facts.KUBEEDGE.get('default.runtime_endpoint', rel.latest)}`",
-               f"`{facts.KUBEEDGE.get('default.sandbox_image', rel.latest)}`",
-               f"`{facts.KUBEEDGE.get('edged.root_directory', rel.latest)}`"]
+        row = [f"v{rel.latest}"]
         for runtime in RUNTIMES:
             state = form_state({"kubeedge_version": rel.minor, "runtime": runtime})
             field = next(f for f in state["fields"] if f["key"] == "runtime_version")
             runtime_field = next(f for f in state["fields"] if f["key"] == "runtime")
-            blocked = next((o for o in runtime_field["options"] if o["value"] == runtime and o["disabled"]), None)
-            if blocked:
+            if any(o["value"] == runtime and o["disabled"] for o in runtime_field["options"]):
                 row.append("—")
-                continue
-            if not field["applies"]:
+            elif not field["applies"]:
                 row.append("✓")
-                continue
-            ok = [f"**{o['value']}**" if o["value"] == field["value"] else o["value"]
-                  for o in field["options"] if not o["disabled"]]
-            row.append(", ".join(ok) if ok else "—")
+            elif any(not o["disabled"] for o in field["options"]):
+                row.append(_version_runs(field["options"], field["value"]))
+            else:
+                row.append("—")
         rows.append(row)
-    return _table(header, rows) + "\n\n" + t(lang, "docs.matrix.legend")
+    return _wide(_table(header, rows), lang) + "\n\n" + t(lang, "docs.matrix.legend")
 
 
 def flags(lang: str) -> str:
@@ -163,7 +192,7 @@ def flags(lang: str) -> str:
         t(lang, "docs.layout." + facts.KUBEEDGE.get("edged.layout", f"{m}.{_latest(m)}")) for m in minors] + [
         "; ".join(sorted({r.source for r in facts.KUBEEDGE.rows if r.key == "edged.layout"}))]
     rows.append(layout)
-    return _table(header, rows)
+    return _wide(_table(header, rows), lang)
 
 
 def _latest(minor: str) -> int:
@@ -278,6 +307,7 @@ HANDLERS = {
     "snippet": snippet,
     "command": command,
     "diagnostics": diagnostics,
+    "defaults": lambda spec, lang: defaults(lang),
     "matrix": lambda spec, lang: matrix(lang),
     "flags": lambda spec, lang: flags(lang),
     "troubleshooting": lambda spec, lang: troubleshooting(lang),
@@ -300,7 +330,30 @@ def on_page_markdown(markdown, page, config, files):
     return FENCE.sub(replace, markdown)
 
 
-def on_page_content(html, page, config, files):
+# Material fetches `sitemap.xml` next to every <link rel="alternate"> in the head; mkdocs-static-i18n
+# points those at this page's twins, so each page asked for two sitemaps that do not exist (404s), and
+# Material then took over clicks on the language selector and sent them without the query. The
+# selector's own links (static-i18n sets them to the twin page; assets/site.js adds the query) do the
+# job alone.
+ALTERNATE_LINK = re.compile(r'[ \t]*<link rel="alternate" href="[^"]*" hreflang="[^"]*">\n?')
+MATERIAL_CONFIG = re.compile(r'(<script id="__config" type="application/json">)(.*?)(</script>)', re.S)
+
+
+def _material_config(output: str, zh: bool) -> str:
+    """Material's page settings: its search worker goes through assets/javascripts/workers/search-zh.js
+    (splits Chinese queries into words); zh pages find the search index (and the sitemap) under their
+    `base`, pointed at the zh site, whose index holds only the zh pages (see _split_search_index)."""
+    def edit(m: re.Match) -> str:
+        data = json.loads(m.group(2))
+        folder, _, material = data["search"].rpartition("/")
+        data["search"] = f"{folder}/search-zh.js?material={material}"
+        if zh:
+            data["base"] = data["base"].rstrip("/") + "/zh/"
+        return m.group(1) + json.dumps(data) + m.group(3)
+    return MATERIAL_CONFIG.sub(edit, output, count=1)
+
+
+def _islands_in(html: str, page) -> str:
     assets = "../" * page.url.count("/") + "assets/"  # relative, so the site works under any sub-path
 
     def island(m: re.Match) -> str:
@@ -310,6 +363,51 @@ def on_page_content(html, page, config, files):
     return re.sub(r'<div data-kec-island="(KEC-ISLAND-\d+)"></div>', island, html)
 
 
+def on_post_page(output, page, config):
+    # the configurator goes in after the search plugin has read the page: its form and generated files
+    # would make every page match every option name and every line of install.sh
+    output = _islands_in(output, page)
+    return _material_config(ALTERNATE_LINK.sub("", output), _lang(page) == "zh")
+
+
+def on_template_context(context, template_name, config):
+    if template_name == "404.html" and "i18n" in config.plugins:
+        # the 404 page's language selector goes to each language's home, not to the twin of whichever
+        # page was rendered last
+        config.extra["alternate"] = copy.deepcopy(config.plugins["i18n"].extra_alternate)
+    return context
+
+
+_not_found: dict[str, str] = {}
+
+
+def on_post_template(output, template_name, config):
+    """The server answers every missing URL with the one 404.html at the site root: keep the default
+    language's (mkdocs-static-i18n builds each language into the same site_dir, so the last one won)."""
+    if template_name != "404.html":
+        return output
+    output = _material_config(ALTERNATE_LINK.sub("", output), zh=False)
+    default = config.plugins["i18n"].default_language if "i18n" in config.plugins else config.theme["language"]
+    if config.theme["language"] == default:
+        _not_found[default] = output
+    return _not_found.get(default, output)
+
+
+def _split_search_index(site: Path) -> None:
+    """mkdocs-static-i18n merges every language into one search index: split it so that each language
+    searches only its own pages (the zh index is read by zh pages, see on_post_page)."""
+    path = site / "search" / "search_index.json"
+    index = json.loads(path.read_text(encoding="utf-8"))
+    zh = [{**d, "location": d["location"][len("zh/"):]} for d in index["docs"] if d["location"].startswith("zh/")]
+    en = [d for d in index["docs"] if not d["location"].startswith("zh/")]
+    # zh pages mix in English terms (containerd, cgroup driver), hence both languages' pipelines there
+    for target, docs, langs in ((path, en, ["en"]), (site / "zh" / "search" / "search_index.json", zh, ["en", "zh"])):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps({**index, "config": {**index["config"], "lang": langs}, "docs": docs},
+                                     ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+@event_priority(-200)  # after mkdocs-static-i18n (-100) has built every language and merged the search index
 def on_post_build(config):
     site = Path(config["site_dir"])
     assets = ROOT / "build" / "assets"
@@ -326,6 +424,7 @@ def on_post_build(config):
     (site / "sw.js").write_text((ROOT / "web" / "sw.js").read_text().replace("__VERSION__", version))
     worker = target / "configurator" / "worker.mjs"
     worker.write_text(worker.read_text().replace("__VERSION__", version))
-    # Material's language switch looks the page up in the sitemap of the current language's site
+    # Material fetches the sitemap under its base, which is the zh site for zh pages (on_post_page)
     if (site / "sitemap.xml").exists() and (site / "zh").is_dir():
         shutil.copy(site / "sitemap.xml", site / "zh" / "sitemap.xml")
+    _split_search_index(site)

@@ -21,7 +21,8 @@ function init(root) {
   const worker = early ? early.worker : new Worker(new URL("./worker.mjs", import.meta.url), { type: "module" });
   worker.onmessage = ({ data }) => {
     if (data.type === "progress") {
-      statusText.textContent = `${root.dataset.loadingText} (${data.step})`;
+      const steps = JSON.parse(root.dataset.steps || "{}");
+      statusText.textContent = `${root.dataset.loadingText} (${steps[data.step] || data.step})`;
     } else if (data.type === "ready") {
       root.dataset.boot = data.boot; // how Python started: fresh, snapshot, fallback (for tests and make bench)
       onReady();

@@ -68,11 +68,12 @@ def highlight(text: str, language: str) -> str:
 
 # --- markup -----------------------------------------------------------------------------------
 
-def _diags(diags: list[dict[str, Any]], css: str = "kec-diags") -> str:
+def _diags(diags: list[dict[str, Any]], lang: str, css: str = "kec-diags") -> str:
     if not diags:
         return ""
     items = "".join(f'<li class="kec-diag kec-{d["severity"]}" data-code="{_attr(d["code"])}">'
-                    f'<span class="kec-sev">{escape(d["severity"])}</span> {escape(d["message"])}</li>'
+                    f'<span class="kec-sev">{escape(t(lang, "ui.severity." + d["severity"]))}</span> '
+                    f'{escape(d["message"])}</li>'
                     for d in diags)
     return f'<ul class="{css}">{items}</ul>'
 
@@ -108,7 +109,7 @@ def _field(f: dict[str, Any], lang: str) -> str:
         items = "".join(f'<li><s>{escape(o["label"])}</s> {escape(o["reason"])}</li>' for o in unavailable)
         parts.append(f'<details class="kec-unavailable"><summary>{escape(t(lang, "ui.unavailable"))} '
                      f'({len(unavailable)})</summary><ul>{items}</ul></details>')
-    parts.append(_diags([d for d in f["diagnostics"] if d["severity"] != "info"]))
+    parts.append(_diags([d for d in f["diagnostics"] if d["severity"] != "info"], lang))
     body = "".join(parts)
     return f'<div class="kec-field" data-field="{key}" data-h="{_digest(body)}">{body}</div>'
 
@@ -173,17 +174,20 @@ def inner(raw: dict[str, Any], result: Result | None = None) -> str:
 def _notes(state: dict[str, Any]) -> str:
     """Notes that concern no single field, then the infos of the fields (errors and warnings sit by
     their field), so the form stays compact and nothing is lost."""
+    lang = state["lang"]
     notes = list(state["diagnostics"])
     for f in state["fields"]:
-        notes += [{**d, "message": f'{f["label"]}: {d["message"]}'} for d in f["diagnostics"]
-                  if d["severity"] == "info"]
+        notes += [{**d, "message": t(lang, "ui.field_note", label=f["label"], message=d["message"])}
+                  for d in f["diagnostics"] if d["severity"] == "info"]
     if not notes:
         return ""
-    lang = state["lang"]
     severe = sum(1 for d in notes if d["severity"] != "info")
     open_attr = " open" if severe else ""
     return (f'<details class="kec-notes"{open_attr}><summary>{escape(t(lang, "ui.notes"))} ({len(notes)})</summary>'
-            f'{_diags(notes)}</details>')
+            f'{_diags(notes, lang)}</details>')
+
+
+LOADING_STEPS = ("runtime", "packages", "core")  # the progress steps web/worker.mjs reports
 
 
 def island(preset: dict[str, Any], lang: str, assets: str = "assets/") -> str:
@@ -200,6 +204,7 @@ def island(preset: dict[str, Any], lang: str, assets: str = "assets/") -> str:
     return (f'<div class="{ROOT_CLASS}" data-state="loading" data-lang="{lang}" data-permalink="{_attr(permalink)}" '
             f"data-preset='{_attr(json.dumps(preset, sort_keys=True))}' "
             f'data-loading-text="{_attr(t(lang, "ui.loading"))}" data-ready-text="{_attr(t(lang, "ui.ready"))}" '
+            f"data-steps='{_attr(json.dumps({s: t(lang, 'ui.step.' + s) for s in LOADING_STEPS}, ensure_ascii=False))}' "
             f'data-copied-text="{_attr(t(lang, "ui.copied"))}" data-notice-text="{_attr(t(lang, "ui.ignored"))}">'
             f'{status}<div class="kec-body">{inner(raw)}</div>'
             f'<script data-worker="{_attr(assets)}configurator/worker.mjs">'
