@@ -17,8 +17,9 @@ from . import __version__, edgecore, facts
 from .i18n import t
 from .plan import ConfigFile, RuntimePlan, download
 from .runtimes import containerd, docker
-from .selection import DOCKERSHIM, FIELD_BY_KEY, Selection, permalink_query
+from .selection import DOCKERSHIM, Selection
 from .serializers import serialise
+from .steps import cli_command
 
 LANGUAGE = {"toml": "toml", "json": "json", "yaml": "yaml", "ini": "ini", "bash": "bash", "powershell": "powershell"}
 HEREDOC = "KUBEEDGE_EOF"
@@ -45,10 +46,7 @@ def relative(node_path: str) -> str:
 
 
 def reproduce_command(sel: Selection) -> str:
-    parts = ["kubeedge-runtime", "generate"]
-    for key, value in permalink_query(sel).items():
-        parts.append(f"{FIELD_BY_KEY[key].flag}={shlex.quote(value)}")
-    return " ".join(parts)
+    return cli_command(sel, "generate")
 
 
 def runtime_display(sel: Selection) -> str:

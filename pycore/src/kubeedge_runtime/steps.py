@@ -1,0 +1,85 @@
+"""The run order for a selection: numbered steps with the exact commands, in one place.
+
+The page renders these steps, the zip's README is written from them, and the CLI command shown in
+every header uses the same ``cli_flags``, so a step can never disagree with the files.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+
+from .i18n import t
+from .selection import FIELD_BY_KEY, Selection, permalink_query
+
+
+def cli_flags(sel: Selection) -> str:
+    """The selection as CLI flags, shell-quoted: only what differs from the defaults, never the token."""
+    return " ".join(f"{FIELD_BY_KEY[key].flag}={shlex.quote(value)}" for key, value in permalink_query(sel).items())
+
+
+def cli_command(sel: Selection, subcommand: str, *extra: str) -> str:
+    return " ".join(part for part in ("kubeedge-runtime", subcommand, cli_flags(sel), *extra) if part)
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    text: str  # what the step does, in the selection's language
+    commands: tuple[str, ...] = ()
+    artifact: str = ""  # the artifact id the step runs or concerns ("" none)
+
+
+def _env_prefix(sel: Selection, *, cloudcore: bool, token: bool) -> str:
+    """``env NAME=value`` for what the script must be told: ``sudo`` alone drops the caller's variables."""
+    names = []
+    if cloudcore and not sel.cloudcore:
+        names.append("CLOUDCORE_ADDRESS=" + t(sel.lang, "step.value.cloudcore"))
+    if token and not sel.token:
+        names.append("KUBEEDGE_TOKEN=" + t(sel.lang, "step.value.token"))
+    return "env " + " ".join(names) + " " if names else ""
+
+
+def run_steps(sel: Selection) -> list[Step]:
+    m = lambda key, **p: t(sel.lang, key, **p)  # noqa: E731
+    steps: list[Step] = []
+    if sel.windows:
+        steps.append(Step("windows-steps", m("step.windows_steps"), (), "install-steps"))
+        if sel.install_method == "keadm":
+            sets = []
+            if not sel.cloudcore:
+                sets.append(f"$env:CLOUDCORE_ADDRESS = '{m('step.value.cloudcore')}'")
+            if not sel.token:
+                sets.append(f"$env:KUBEEDGE_TOKEN = '{m('step.value.token')}'")
+            steps.append(Step("join", m("step.join_windows"), (*sets, r".\keadm-join.ps1"), "keadm-join"))
+        return steps
+    steps.append(Step("review", m("step.review"), (), "install"))
+    steps.append(Step("dry-run", m("step.dry_run"), ("sudo bash install.sh --dry-run",), "install"))
+    if sel.install_method == "binary":
+        env = _env_prefix(sel, cloudcore=False, token=True)
+        steps.append(Step("install", m("step.install_binary") + (" " + m("step.sudo_env") if env else ""),
+                          (f"sudo {env}bash install.sh",), "install"))
+        steps.append(Step("start", m("step.start_edgecore"),
+                          ("sudo systemctl enable --now edgecore", "journalctl -u edgecore -f"), "edgecore-config"))
+    else:
+        steps.append(Step("install", m("step.install"), ("sudo bash install.sh",), "install"))
+        env = _env_prefix(sel, cloudcore=True, token=True)
+        steps.append(Step("join", m("step.join") + (" " + m("step.sudo_env") if env else ""),
+                          (f"sudo {env}bash keadm-join.sh",), "keadm-join"))
+    steps.append(Step("verify", m("step.verify"), ("sudo bash verify.sh",), "verify"))
+    return steps
+
+
+def readme(sel: Selection, permalink: str) -> str:
+    """README.md of the zip download, in the selection's language."""
+    lines = [f"# {t(sel.lang, 'readme.title')}", "", t(sel.lang, "readme.intro"), ""]
+    for i, step in enumerate(run_steps(sel), 1):
+        lines.append(f"{i}. {step.text}")
+        if step.commands:
+            lines.append("")
+            lines += [f"       {c}" for c in step.commands]
+            lines.append("")
+    lines += ["", t(sel.lang, "readme.reproduce"), "", "    " + cli_command(sel, "generate", "--output", "out/")]
+    if permalink:
+        lines += ["", t(sel.lang, "header.permalink", permalink=permalink)]
+    return "\n".join(lines).rstrip("\n") + "\n"
