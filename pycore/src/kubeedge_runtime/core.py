@@ -11,6 +11,7 @@ from . import __version__, rules, runtimes
 from .artifacts import Artifact, build_artifacts
 from .diagnostics import Diagnostic, has_errors
 from .i18n import t
+from .plan import RuntimePlan
 from .selection import FIELD_BY_KEY, RUNTIMES, Selection, parse, permalink_query
 
 TOOL_NAME = "kubeedge-runtime-configurator"
@@ -21,6 +22,7 @@ class Result:
     selection: Selection
     diagnostics: list[Diagnostic]
     artifacts: list[Artifact] = field(default_factory=list)
+    plan: RuntimePlan | None = None  # what the artifacts were built from (None when errors block)
 
     @property
     def ok(self) -> bool:
@@ -72,7 +74,7 @@ def generate(raw: dict[str, Any] | None = None) -> Result:
     if has_errors(diags):
         return Result(sel, _ordered(diags))
     plan = runtimes.plan(sel)
-    result = Result(sel, _ordered(diags))
+    result = Result(sel, _ordered(diags), plan=plan)
     result.artifacts = build_artifacts(sel, plan, result.permalink)
     return result
 

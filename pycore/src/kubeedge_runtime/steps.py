@@ -8,9 +8,15 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from .i18n import t
+from .images import node_images
+from .plan import RuntimePlan, download
 from .selection import FIELD_BY_KEY, Selection, permalink_query
+
+BUNDLE_FILE = "kubeedge-bundle.tar.gz"
+WHEEL = "kubeedge_runtime_configurator-*.whl"
 
 
 def cli_flags(sel: Selection) -> str:
@@ -31,12 +37,13 @@ class Step:
 
 
 def _env_prefix(sel: Selection, *, cloudcore: bool, token: bool) -> str:
-    """``env NAME=value`` for what the script must be told: ``sudo`` alone drops the caller's variables."""
+    """``env NAME='<value>'`` for what the script must be told (``sudo`` alone drops the caller's
+    variables); the placeholder is quoted, so a pasted command never redirects on its ``<``."""
     names = []
     if cloudcore and not sel.cloudcore:
-        names.append("CLOUDCORE_ADDRESS=" + t(sel.lang, "step.value.cloudcore"))
+        names.append("CLOUDCORE_ADDRESS=" + shlex.quote(t(sel.lang, "step.value.cloudcore")))
     if token and not sel.token:
-        names.append("KUBEEDGE_TOKEN=" + t(sel.lang, "step.value.token"))
+        names.append("KUBEEDGE_TOKEN=" + shlex.quote(t(sel.lang, "step.value.token")))
     return "env " + " ".join(names) + " " if names else ""
 
 
@@ -53,21 +60,55 @@ def run_steps(sel: Selection) -> list[Step]:
                 sets.append(f"$env:KUBEEDGE_TOKEN = '{m('step.value.token')}'")
             steps.append(Step("join", m("step.join_windows"), (*sets, r".\keadm-join.ps1"), "keadm-join"))
         return steps
+    bundle = sel.network == "offline"
+    if bundle:  # kubeedge-runtime bundle: every release file and image, fetched where there is internet
+        steps.append(Step("bundle", m("step.bundle"),
+                          (f"pip install {WHEEL}", cli_command(sel, "bundle", "--output", BUNDLE_FILE))))
+        steps.append(Step("bundle-copy", m("step.bundle_copy")))
+    flag = f" --bundle {BUNDLE_FILE}" if bundle else ""
     steps.append(Step("review", m("step.review"), (), "install"))
-    steps.append(Step("dry-run", m("step.dry_run"), ("sudo bash install.sh --dry-run",), "install"))
+    steps.append(Step("dry-run", m("step.dry_run"), (f"sudo bash install.sh --dry-run{flag}",), "install"))
     if sel.install_method == "binary":
         env = _env_prefix(sel, cloudcore=False, token=True)
         steps.append(Step("install", m("step.install_binary") + (" " + m("step.sudo_env") if env else ""),
-                          (f"sudo {env}bash install.sh",), "install"))
+                          (f"sudo {env}bash install.sh{flag}",), "install"))
         steps.append(Step("start", m("step.start_edgecore"),
                           ("sudo systemctl enable --now edgecore", "journalctl -u edgecore -f"), "edgecore-config"))
     else:
-        steps.append(Step("install", m("step.install"), ("sudo bash install.sh",), "install"))
+        steps.append(Step("install", m("step.install_bundle" if bundle else "step.install"),
+                          (f"sudo bash install.sh{flag}",), "install"))
         env = _env_prefix(sel, cloudcore=True, token=True)
         steps.append(Step("join", m("step.join") + (" " + m("step.sudo_env") if env else ""),
                           (f"sudo {env}bash keadm-join.sh",), "keadm-join"))
     steps.append(Step("verify", m("step.verify"), ("sudo bash verify.sh",), "verify"))
     return steps
+
+
+def contacted_hosts(sel: Selection, plan: RuntimePlan) -> list[tuple[str, str]]:
+    """Which hosts the node contacts for images and files, and what for, from the plan itself:
+    the download URLs through the download mirror and the registries of the images it pulls."""
+    m = lambda key, **p: t(sel.lang, key, **p)  # noqa: E731
+    found: dict[str, dict[str, list[str]]] = {}
+
+    def add(host: str, kind: str, name: str) -> None:
+        names = found.setdefault(host, {}).setdefault(kind, [])
+        if name not in names:
+            names.append(name)
+
+    if sel.cloudcore:
+        add(sel.cloudcore.rsplit(":", 1)[0].strip("[]"), "cloudcore", "")
+    if sel.network != "offline":
+        edge = download("keadm" if sel.install_method == "keadm" else "edgecore", sel.kubeedge_version, sel)
+        for d in [*plan.downloads, edge] if not sel.windows else []:
+            add(urlsplit(d.url).hostname or "", "downloads", d.name)
+        for image in node_images(sel, plan):
+            add(image.reference.split("/", 1)[0], "images", image.reference.split("/", 1)[1])
+    out = []
+    for host, kinds in found.items():
+        parts = [m("host.cloudcore") if kind == "cloudcore" else m(f"host.{kind}", names=", ".join(names))
+                 for kind, names in kinds.items()]
+        out.append((host, "; ".join(parts)))
+    return out
 
 
 def readme(sel: Selection, permalink: str) -> str:
