@@ -70,7 +70,7 @@ def run_steps(sel: Selection) -> list[Step]:
     steps.append(Step("dry-run", m("step.dry_run"), (f"sudo bash install.sh --dry-run{flag}",), "install"))
     if sel.install_method == "binary":
         env = _env_prefix(sel, cloudcore=False, token=True)
-        steps.append(Step("install", m("step.install_binary") + (" " + m("step.sudo_env") if env else ""),
+        steps.append(Step("install", m("step.install_binary_env" if env else "step.install_binary"),
                           (f"sudo {env}bash install.sh{flag}",), "install"))
         steps.append(Step("start", m("step.start_edgecore"),
                           ("sudo systemctl enable --now edgecore", "journalctl -u edgecore -f"), "edgecore-config"))
@@ -78,7 +78,7 @@ def run_steps(sel: Selection) -> list[Step]:
         steps.append(Step("install", m("step.install_bundle" if bundle else "step.install"),
                           (f"sudo bash install.sh{flag}",), "install"))
         env = _env_prefix(sel, cloudcore=True, token=True)
-        steps.append(Step("join", m("step.join") + (" " + m("step.sudo_env") if env else ""),
+        steps.append(Step("join", m("step.join_env" if env else "step.join"),
                           (f"sudo {env}bash keadm-join.sh",), "keadm-join"))
     steps.append(Step("verify", m("step.verify"), ("sudo bash verify.sh",), "verify"))
     return steps
@@ -105,7 +105,7 @@ def contacted_hosts(sel: Selection, plan: RuntimePlan) -> list[tuple[str, str]]:
             add(image.reference.split("/", 1)[0], "images", image.reference.split("/", 1)[1])
     out = []
     for host, kinds in found.items():
-        parts = [m("host.cloudcore") if kind == "cloudcore" else m(f"host.{kind}", names=", ".join(names))
+        parts = [m("host.cloudcore") if kind == "cloudcore" else m(f"host.{kind}", names=m("ui.list_sep").join(names))
                  for kind, names in kinds.items()]
         out.append((host, "; ".join(parts)))
     return out
