@@ -212,7 +212,7 @@ def inner(raw: dict[str, Any], result: Result | None = None) -> str:
     """The island's content for a raw selection (what the worker sends after every change)."""
     result = result or generate(raw)
     state = form_state(raw, result)
-    stale = f'<p class="kec-stale-note" role="note" hidden></p>'
+    stale = '<p class="kec-stale-note" role="note" hidden></p>'
     return _form(state) + stale + _outputs(result, state)
 
 
