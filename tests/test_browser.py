@@ -20,12 +20,17 @@ from urllib.parse import urlparse
 
 import pytest
 
+from kubeedge_runtime.i18n import catalog
+
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "site"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 READY = '.kec[data-state="ready"]'
+
+from kubeedge_runtime.core import generate  # noqa: E402
+from kubeedge_runtime.steps import contacted_hosts, readme, run_steps  # noqa: E402
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is installed by make setup")
 
@@ -234,7 +239,10 @@ def test_copy_and_downloads(context, server):
     with page.expect_download() as dl:
         page.click('button[data-action="download-all"]')
     zf = zipfile.ZipFile(io.BytesIO(Path(dl.value.path()).read_bytes()))
-    assert {n.removeprefix("kubeedge-runtime/"): zf.read(n).decode() for n in zf.namelist()} == expected
+    files = {n.removeprefix("kubeedge-runtime/"): zf.read(n).decode() for n in zf.namelist()}
+    result = generate({"runtime": "docker"})
+    assert files.pop("README.md") == readme(result.selection, result.permalink)  # the run order, in the page's language
+    assert files == expected
 
 
 def test_runtime_pages_preselect_their_runtime(context, server):
@@ -271,3 +279,183 @@ def test_language_switch_lands_on_the_same_page(context, server):
     page.goto(server + "/zh/runtimes/cri-o/")
     href = page.get_attribute('a[hreflang="en"]', "href")
     assert href.rstrip("/").endswith("runtimes/cri-o") and "zh" not in href, href
+
+
+# --- #13: never a stale file, the run order, the network choice, accessibility -----------------------
+
+PAGES = {"en": "/", "zh": "/zh/"}
+COPY_BUTTONS = ".kec-outputs button[data-action]"
+
+
+def held_page(context, url):
+    """A page whose Python is held back (bundle.zip not answered) until release() is called."""
+    page = context.new_page()
+    held = []
+    page.route("**/assets/py/bundle.zip", lambda route: held.append(route))
+    page.goto(url)
+    page.wait_for_timeout(300)
+
+    def release():
+        for route in held:
+            route.continue_()
+        page.wait_for_selector(READY, timeout=90_000)
+    return page, release
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_link_shows_no_copyable_file_until_its_outputs_are_there(context, server, lang):
+    """The prerendered outputs are the default selection's: for a link they are stale, copy and download
+    do nothing, and once Python answers the outputs are the link's and can be copied."""
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
+    page, release = held_page(context, server + PAGES[lang] + "?runtime=cri-o&kubeedge_version=1.16")
+    assert page.get_attribute(".kec", "data-state") == "loading"
+    assert page.get_attribute(".kec", "data-stale") == "pending"
+    note = page.locator(".kec-stale-note")
+    assert note.is_visible() and note.inner_text() == catalog(lang)["ui.stale"]
+    buttons = page.locator(COPY_BUTTONS)
+    assert buttons.count() > 0 and all(b.is_disabled() for b in buttons.all())
+    page.evaluate("navigator.clipboard.writeText('untouched')")
+    page.locator('section[data-artifact="install"] button[data-action="copy"]').click(force=True)
+    assert page.evaluate("navigator.clipboard.readText()") == "untouched"
+    release()
+    data = cli_json({"runtime": "cri-o", "kubeedge_version": "1.16", "lang": lang})
+    assert outputs(page) == {a["path"]: a["content"] for a in data["artifacts"]}
+    assert page.get_attribute(".kec", "data-stale") is None and not note.is_visible()
+    page.locator('section[data-artifact="install"] button[data-action="copy"]').click()
+    page.wait_for_function("async t => (await navigator.clipboard.readText()) === t",
+                           arg=outputs(page)["install.sh"])
+
+
+def test_a_change_before_ready_is_stale_until_applied(context, server):
+    page, release = held_page(context, server + "/")
+    assert page.get_attribute(".kec", "data-stale") is None  # the default outputs are the form's
+    page.select_option("#kec-runtime", "isulad")
+    assert page.get_attribute(".kec", "data-stale") == "pending"
+    assert page.locator(COPY_BUTTONS).first.is_disabled()
+    release()
+    page.wait_for_function("!document.querySelector('.kec').dataset.stale")
+    assert "etc/isulad/daemon.json" in outputs(page)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_half_typed_value_keeps_the_last_outputs_marked(context, server, lang):
+    page = open_ready(context, server + PAGES[lang])
+    before = outputs(page)
+    height = page.evaluate("document.querySelector('.kec').getBoundingClientRect().height")
+    page.click("details.kec-more > summary")
+    page.fill("#kec-cloudcore", "192.0.2")  # typed so far
+    assert page.get_attribute(".kec", "data-stale") == "pending"  # at once: the form says more than the files
+    page.press("#kec-cloudcore", "Enter")
+    page.wait_for_selector('.kec[data-stale="invalid"]')
+    field = page.locator("#kec-cloudcore")
+    assert field.get_attribute("aria-invalid") == "true" and field.input_value() == "192.0.2"  # not blanked
+    described = field.get_attribute("aria-describedby").split()
+    error_text = page.inner_text(f"#{described[1]}")
+    assert catalog(lang)["field.cloudcore.label"] in error_text
+    assert page.locator(".kec-blocked").count() == 0 and outputs(page) == before
+    assert page.inner_text(".kec-stale-note") == catalog(lang)["ui.stale_invalid"]
+    assert all(b.is_disabled() for b in page.locator(COPY_BUTTONS).all())
+    assert page.evaluate("document.querySelector('.kec').getBoundingClientRect().height") > height - 150
+    page.fill("#kec-cloudcore", "192.0.2.10:10000")
+    page.locator("#kec-cloudcore").blur()
+    page.wait_for_function("!document.querySelector('.kec').dataset.stale")
+    assert field.get_attribute("aria-invalid") is None
+    data = cli_json({"cloudcore": "192.0.2.10:10000", "lang": lang})
+    assert outputs(page) == {a["path"]: a["content"] for a in data["artifacts"]}
+
+
+def steps_shown(page):
+    return page.evaluate("""() => [...document.querySelectorAll('.kec-step')].map(li => [li.dataset.step,
+        li.querySelector('p').textContent, li.querySelector('.kec-cmd') ? li.querySelector('.kec-cmd').textContent : ''])""")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_run_order_is_the_cores(context, server, lang):
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
+    for query, raw in (("?install_method=binary&cloudcore=192.0.2.10:10000",
+                        {"install_method": "binary", "cloudcore": "192.0.2.10:10000"}), ("", {})):
+        page = open_ready(context, server + PAGES[lang] + query)
+        sel = generate({**raw, "lang": lang}).selection
+        assert steps_shown(page) == [[s.id, s.text, "\n".join(s.commands)] for s in run_steps(sel)]
+        commands = [c for s in run_steps(sel) for c in s.commands]
+        assert commands[0] == "sudo bash install.sh --dry-run" and commands[-1] == "sudo bash verify.sh"
+        env = "sudo env KUBEEDGE_TOKEN=" if raw else "sudo env CLOUDCORE_ADDRESS="
+        assert any(c.startswith(env) for c in commands)  # plain sudo would drop the variable
+        page.locator('.kec-step[data-step="dry-run"] button[data-action="copy"]').click()
+        assert page.evaluate("navigator.clipboard.readText()") == "sudo bash install.sh --dry-run"
+        page.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_network_choice_sets_images_and_downloads(context, server, lang):
+    page = open_ready(context, server + PAGES[lang] + "?runtime=cri-o")
+    assert page.locator("#kec-network").is_visible()  # not hidden under More options
+    page.select_option("#kec-network", "china")
+    page.wait_for_function("document.querySelector('.kec').dataset.permalink.includes('network=china')")
+    data = cli_json({"runtime": "cri-o", "network": "china", "lang": lang})
+    assert outputs(page) == {a["path"]: a["content"] for a in data["artifacts"]}
+    assert "https://files.m.daocloud.io/storage.googleapis.com/cri-o/" in \
+        page.evaluate("document.querySelector('[data-artifact-path=\"install.sh\"]').textContent") or \
+        "files.m.daocloud.io/github.com" in outputs(page)["install.sh"]
+    result = generate({"runtime": "cri-o", "network": "china", "lang": lang})
+    shown = page.evaluate("[...document.querySelectorAll('.kec-hosts li')].map(li => li.textContent)")
+    assert shown == [f"{h} {what}" for h, what in contacted_hosts(result.selection, result.plan)]
+    assert any(s.startswith("files.m.daocloud.io") and "cri-o" in s for s in shown)
+    # my registry and file server: both fields asked for, by name, in More options
+    page.select_option("#kec-network", "private")
+    page.wait_for_selector('#kec-image_mirror[aria-invalid="true"]')
+    assert page.locator("details.kec-more").get_attribute("open") is not None
+    assert catalog(lang)["field.download_mirror.label"] in page.inner_text('.kec-field[data-field="download_mirror"]')
+    page.fill("#kec-image_mirror", "registry.local:5000")
+    page.press("#kec-image_mirror", "Enter")
+    page.fill("#kec-download_mirror", "https://ghproxy.local/https://github.com")
+    page.press("#kec-download_mirror", "Enter")
+    page.wait_for_function("!document.querySelector('.kec').dataset.stale")
+    shown = page.evaluate("[...document.querySelectorAll('.kec-hosts code')].map(c => c.textContent)")
+    assert shown == ["ghproxy.local", "registry.local:5000"]
+    # offline: the bundle is built elsewhere with this selection's flags
+    page.select_option("#kec-network", "offline")
+    page.wait_for_selector('.kec-step[data-step="bundle"]')
+    cmd = page.inner_text('.kec-step[data-step="bundle"] .kec-cmd')
+    assert "kubeedge-runtime bundle --runtime=cri-o" in cmd and "--network=offline" in cmd
+    assert page.inner_text('.kec-step[data-step="install"] .kec-cmd') == \
+        "sudo bash install.sh --bundle kubeedge-bundle.tar.gz"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_accessibility_tree_and_keyboard(context, server, lang):
+    page = open_ready(context, server + PAGES[lang] + "?token=a%20b")
+    tree = page.locator(".kec").aria_snapshot()
+    label = catalog(lang)["field.token.label"]
+    assert "- status: " + catalog(lang)["ui.errors_count"].format(count=1) in tree  # the live region
+    assert catalog(lang)["ui.fix_errors"] in tree
+    token = page.get_by_label(label)
+    assert token.get_attribute("aria-invalid") == "true"
+    ids = token.get_attribute("aria-describedby").split()
+    assert page.inner_text(f"#{ids[0]}") == catalog(lang)["field.token.help"]
+    assert label in page.inner_text(f"#{ids[1]}")  # the error, read with the field
+    # what a screen reader gets for the field (Chromium's accessibility tree over CDP)
+    cdp = context.new_cdp_session(page)
+    root_id = cdp.send("DOM.getDocument")["root"]["nodeId"]
+    node_id = cdp.send("DOM.querySelector", {"nodeId": root_id, "selector": "#kec-token"})["nodeId"]
+    ax = cdp.send("Accessibility.getPartialAXTree", {"nodeId": node_id, "fetchRelatives": False})["nodes"][0]
+    props = {p["name"]: p["value"].get("value") for p in ax.get("properties", [])}
+    assert ax["name"]["value"] == label and props.get("invalid") == "true"
+    assert catalog(lang)["field.token.help"] in ax["description"]["value"]
+    assert label in ax["description"]["value"].replace(catalog(lang)["field.token.help"], "")
+    # keyboard only: correct the token, then pick CRI-O with the arrow keys; the live region says what changed
+    token.focus()
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.type("abc.def")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[role=tablist]")
+    tree = page.locator(".kec").aria_snapshot()
+    assert "tablist" in tree and catalog(lang)["ui.steps"] in tree and token.get_attribute("aria-invalid") is None
+    # focus the runtime, pick CRI-O with the arrow keys, the live region says what changed
+    page.focus("#kec-runtime")
+    page.keyboard.press("ArrowDown")  # containerd -> cri-o
+    page.wait_for_function("document.querySelector('.kec').dataset.permalink.includes('cri-o')")
+    live = page.locator('.kec-live[role="status"]')
+    page.wait_for_function("document.querySelector('.kec-live').textContent.length > 0")
+    assert live.inner_text().startswith(catalog(lang)["ui.changed_files"].split("{")[0])
+    assert page.locator("[role=tab].kec-changed").count() >= 1

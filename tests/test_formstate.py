@@ -57,3 +57,12 @@ def test_field_diagnostics_sit_next_to_their_field():
     state = form_state({"runtime": "isulad", "isulad_stream_port": "10350"})
     f = {x["key"]: x for x in state["fields"]}
     assert [d["code"] for d in f["isulad_stream_port"]["diagnostics"]] == ["isulad-stream-port"]
+
+
+def test_an_invalid_text_stays_in_its_field():
+    """The form shows what was typed while it is wrong (the browser would otherwise blank it)."""
+    state = form_state({"cloudcore": "192.0.2"})
+    field = next(f for f in state["fields"] if f["key"] == "cloudcore")
+    assert field["value"] == "192.0.2" and field["diagnostics"][0]["severity"] == "error"
+    token = next(f for f in form_state({"token": "a b"})["fields"] if f["key"] == "token")
+    assert token["value"] == ""  # a secret is never echoed back

@@ -96,6 +96,12 @@ CASES = [
     ({"token": "abc.def"}, "token-in-output", "warning", "token"),
     ({}, "kubelet-must-not-run", "info", None),
     ({}, "cni-required", "info", "cni_subnet"),
+    # network (#13 point 4) and the memory cgroup of arm boards (point 7)
+    ({"network": "private", "download_mirror": "https://f.local/github"}, "network-private-registry", "error",
+     "image_mirror"),
+    ({"network": "private", "image_mirror": "reg.local:5000"}, "network-private-files", "error", "download_mirror"),
+    ({"network": "offline"}, "network-offline", "info", "network"),
+    ({"arch": "arm64"}, "memory-cgroup-arm", "info", "arch"),
 ]
 
 

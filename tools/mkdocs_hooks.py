@@ -42,7 +42,7 @@ import yaml
 from mkdocs.plugins import event_priority
 
 from kubeedge_runtime import facts, generate, webui
-from kubeedge_runtime.artifacts import cli_command
+from kubeedge_runtime.steps import cli_command
 from kubeedge_runtime.core import selection_from
 from kubeedge_runtime.formstate import form_state
 from kubeedge_runtime.i18n import t, template_text

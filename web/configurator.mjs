@@ -13,6 +13,12 @@ function init(root) {
   let activeTab = null;
   let ready = false;
   const pending = []; // changes made before Python was ready
+  // the outputs shown belong to the form only while nothing is stale: a link's query or a change not
+  // yet rendered makes them stale (copy and download wait); after a failed change they are the last
+  // valid selection's, kept visible and marked until the form is valid again
+  let presetChosen = false; // a preset picked before Python was ready
+  let matchesForm = Object.keys(fromQuery(location.search)).length === 0;
+  setStale(matchesForm ? "" : "pending");
   let seq = 0;
   const calls = new Map();
 
@@ -43,7 +49,7 @@ function init(root) {
   });
 
   async function onReady() {
-    const changed = pending.length > 0;
+    const changed = pending.length > 0 || presetChosen;
     for (const [key, value] of pending.splice(0)) raw = (await call("change", { raw, key, value })).raw;
     statusText.textContent = root.dataset.readyText;
     await render(changed ? "replace" : null);
@@ -59,8 +65,16 @@ function init(root) {
     const out = rendered || (await call("render", { raw }));
     const tpl = document.createElement("template");
     tpl.innerHTML = out.html;
+    const kept = !out.ok && matchesForm && body.querySelector(".kec-outputs:not(.kec-blocked)");
+    const blocked = tpl.content.querySelector(".kec-outputs.kec-blocked");
+    if (kept && blocked) blocked.replaceWith(kept.cloneNode(true));
+    const before = digests();
     morphChildren(body, tpl.content);
     showTab(activeTab);
+    const changed = markChanged(before);
+    if (out.ok) matchesForm = true;
+    setStale(out.ok ? "" : kept ? "invalid" : "");
+    announce(out.ok ? changed : null);
     if (out.pythonMs !== undefined) root.dataset.pythonMs = out.pythonMs.toFixed(1);
     root.dataset.permalink = out.permalink; // the selection the outputs show (a hook for scripts and tests)
     if (out.unknown.length) {
@@ -75,6 +89,7 @@ function init(root) {
   }
 
   async function apply(key, value) {
+    setStale("pending");
     if (!ready) {
       pending.push([key, value]);
       return;
@@ -82,6 +97,19 @@ function init(root) {
     const out = await call("change", { raw, key, value });
     raw = out.raw;
     await render("push", out);
+  }
+
+  // a preset replaces the whole selection (a link without JS, the same selection with it)
+  async function usePreset(values) {
+    setStale("pending");
+    if (!ready) {
+      pending.splice(0);
+      raw = { ...values, lang };
+      presetChosen = true;
+      return;
+    }
+    raw = { ...values, lang };
+    await render("push");
   }
 
   // --- events ---------------------------------------------------------------------------------
@@ -92,20 +120,28 @@ function init(root) {
     clearTimeout(timers.get(el.name));
     apply(el.name, el.value);
   });
+  // text: applied on blur or Enter, or after a pause in typing; meanwhile the outputs are stale
   root.addEventListener("input", (e) => {
     const el = e.target;
     if (el.tagName !== "INPUT" || !el.name) return;
+    setStale("pending");
     clearTimeout(timers.get(el.name));
-    timers.set(el.name, setTimeout(() => apply(el.name, el.value), 400));
+    timers.set(el.name, setTimeout(() => apply(el.name, el.value), 1200));
   });
   root.addEventListener("submit", (e) => e.preventDefault());
   root.addEventListener("click", async (e) => {
     const tab = e.target.closest("[role=tab]");
     if (tab) return showTab(tab.dataset.artifact, true);
+    const preset = e.target.closest("a[data-preset-raw]");
+    if (preset) {
+      e.preventDefault();
+      return usePreset(JSON.parse(preset.dataset.presetRaw));
+    }
     const button = e.target.closest("button[data-action]");
     if (!button) return;
-    const panel = button.closest(".kec-panel");
-    const code = panel && panel.querySelector("[data-artifact-path]");
+    if (root.dataset.stale) return; // never copy or save what the form no longer says
+    const scope = button.closest(".kec-panel, .kec-step");
+    const code = scope && scope.querySelector("[data-artifact-path], .kec-cmd");
     if (button.dataset.action === "copy") {
       await copy(code.textContent);
       flash(button, root.dataset.copiedText);
@@ -116,6 +152,11 @@ function init(root) {
     }
   });
   root.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && e.target.tagName === "INPUT" && e.target.name) {
+      clearTimeout(timers.get(e.target.name));
+      apply(e.target.name, e.target.value);
+      return;
+    }
     const tab = e.target.closest("[role=tab]");
     if (!tab || !["ArrowLeft", "ArrowRight", "Home", "End"].includes(e.key)) return;
     const tabs = [...root.querySelectorAll("[role=tab]")];
@@ -129,6 +170,44 @@ function init(root) {
     raw = (e.state && e.state.raw) || { ...preset, ...fromQuery(location.search), lang };
     if (ready) render(null);
   });
+
+  function setStale(why) {
+    if (why) root.dataset.stale = why;
+    else delete root.dataset.stale;
+    for (const b of root.querySelectorAll(".kec-outputs button[data-action]")) b.disabled = Boolean(why);
+    const note = root.querySelector(".kec-stale-note");
+    if (note) {
+      note.hidden = !why;
+      note.textContent = why ? root.dataset[why === "invalid" ? "staleInvalidText" : "staleText"] : "";
+    }
+  }
+
+  function digests() {
+    return new Map([...root.querySelectorAll(".kec-panel")].map((p) => [p.dataset.artifact, p.dataset.h]));
+  }
+
+  // the live diff: tabs whose file changed with the last change are marked until the next one
+  function markChanged(before) {
+    const changed = [];
+    for (const tab of root.querySelectorAll("[role=tab]")) {
+      const panel = root.querySelector(`#${tab.getAttribute("aria-controls")}`);
+      const was = before.get(tab.dataset.artifact);
+      const differs = before.size > 0 && was !== panel.dataset.h;
+      tab.classList.toggle("kec-changed", differs);
+      if (differs) changed.push(tab.textContent);
+    }
+    return changed;
+  }
+
+  function announce(changed) {
+    const live = root.querySelector(".kec-live");
+    if (!live) return;
+    const errors = root.querySelectorAll(".kec-form .kec-error").length;
+    live.textContent = changed === null
+      ? root.dataset.errorsText.replace("{count}", errors)
+      : changed.length ? root.dataset.changedText.replace("{files}", changed.join(root.dataset.listSepText))
+        : root.dataset.updatedText;
+  }
 
   function showTab(id, focus) {
     const tabs = [...root.querySelectorAll("[role=tab]")];

@@ -19,8 +19,9 @@ from .i18n import t
 from .offline import IMPORTERS, bundle_contents, node_images
 from .plan import ConfigFile, RuntimePlan, edge_download, fetch_downloads
 from .runtimes import containerd, docker
-from .selection import DOCKERSHIM, FIELD_BY_KEY, Selection, permalink_query
+from .selection import DOCKERSHIM, Selection
 from .serializers import serialise
+from .steps import cli_command
 
 LANGUAGE = {"toml": "toml", "json": "json", "yaml": "yaml", "ini": "ini", "bash": "bash", "powershell": "powershell"}
 HEREDOC = "KUBEEDGE_EOF"
@@ -45,13 +46,6 @@ def relative(node_path: str) -> str:
         return node_path[3:]
     return node_path.lstrip("/")
 
-
-def cli_command(sel: Selection, command: str = "generate", *extra: str) -> str:
-    """The CLI command that makes the same selection: the flags of what the user gave, shell-quoted."""
-    parts = ["kubeedge-runtime", command]
-    for key, value in permalink_query(sel).items():
-        parts.append(f"{FIELD_BY_KEY[key].flag}={shlex.quote(value)}")
-    return " ".join(parts + [shlex.quote(x) for x in extra])
 
 
 
@@ -87,7 +81,7 @@ def _header(sel: Selection, permalink: str) -> tuple[str, ...]:
     lines = [
         t(sel.lang, "header.generated", tool="kubeedge-runtime-configurator", version=__version__,
           kubeedge=sel.kubeedge_version, runtime=what),
-        t(sel.lang, "header.reproduce", command=cli_command(sel)),
+        t(sel.lang, "header.reproduce", command=cli_command(sel, "generate")),
     ]
     if permalink:
         lines.append(t(sel.lang, "header.permalink", permalink=permalink))

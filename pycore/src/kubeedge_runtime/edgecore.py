@@ -68,6 +68,8 @@ def notes(sel: Selection) -> tuple[str, ...]:
     out = []
     if _ke(sel, "keadm.upgrade_reads_deprecated_endpoint"):
         out.append("note.edgecore_deprecated_endpoint")
+    if not sel.token and not sel.windows:  # install.sh adds it (templates/install.sh.j2)
+        out.append("note.edgecore_token_added")
     return tuple(out)
 
 

@@ -375,6 +375,13 @@ VIRTLET = Table("virtlet", [
 MIRROR_PRESETS = {
     "china": "docker.m.daocloud.io",
 }
+# Download mirrors: the "china" preset is DaoCloud's public file mirror, which serves any public URL
+# below its host name: https://files.m.daocloud.io/<host>/<path> (DaoCloud/public-binary-files-mirror
+# README @975d263, "在原始 URL 上面加入 files.m.daocloud.io 的前缀"), so it covers GitHub and CRI-O's
+# storage.googleapis.com alike (selection.HOST_PREFIX_SUFFIX is that form).
+DOWNLOAD_MIRROR_PRESETS = {
+    "china": "https://files.m.daocloud.io/github.com",
+}
 
 
 # --------------------------------------------------------------------------------------------

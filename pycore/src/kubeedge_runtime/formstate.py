@@ -87,6 +87,9 @@ def form_state(raw: dict[str, Any], result: Result | None = None) -> dict[str, A
                 options.append({"value": value, "label": _option_label(lang, f.key, value),
                                 "disabled": bool(disabled_reason), "reason": disabled_reason})
             entry["options"] = options
+        if f.kind == "text" and not f.secret and f.key in raw and any(
+                d["severity"] == "error" for d in entry["diagnostics"]):
+            entry["value"] = str(raw[f.key])  # what was typed stays in the field until it is corrected
         fields.append(entry)
     return {
         "lang": lang,

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import facts
-from .selection import PROXY_SUFFIX, Selection
+from .selection import HOST_PREFIX_SUFFIX, PROXY_SUFFIX, Selection
 
 
 @dataclass
@@ -103,13 +103,16 @@ def fetch_downloads(plan: RuntimePlan, sel: Selection) -> list[ResolvedDownload]
 
 
 def mirror_url(url: str, mirror: str) -> str:
-    """Every download through the mirror, in one of two forms: a prefix proxy
-    (``https://proxy/https://github.com``: the whole URL after the proxy) or a copy of the same paths
-    (``https://files.example/base``: the URL's path below it). install.sh's ``mirrored`` does the same."""
+    """Every download through the mirror, in one of three forms: a prefix proxy
+    (``https://proxy/https://github.com``: the whole URL after the proxy), a mirror of many hosts
+    (``https://files.example/github.com``: the URL without its scheme below it) or a copy of the same
+    paths (``https://files.example/base``: the URL's path below it). install.sh's ``mirrored`` does the same."""
     if not mirror:
         return url
     if mirror.endswith(PROXY_SUFFIX):
         return mirror[:-len(PROXY_SUFFIX)] + "/" + url
+    if mirror.endswith(HOST_PREFIX_SUFFIX):
+        return mirror[:-len(HOST_PREFIX_SUFFIX)] + "/" + url.split("://", 1)[1]
     return mirror + "/" + url.split("://", 1)[1].split("/", 1)[1]
 
 

@@ -328,6 +328,28 @@ def evaluate(sel: Selection) -> list[Diagnostic]:
     return out
 
 
+@rule
+def network(sel: Selection) -> list[Diagnostic]:
+    """The network choice: what a private network must name, what an offline node needs."""
+    out = []
+    if sel.network == "private":
+        if not sel.image_mirror:
+            out.append(error("network-private-registry", "image_mirror"))
+        if not sel.download_mirror and not sel.windows:
+            out.append(error("network-private-files", "download_mirror"))
+    if sel.network == "offline" and not sel.windows:
+        out.append(info("network-offline", "network"))
+    return out
+
+
+@rule
+def memory_cgroup(sel: Selection) -> list[Diagnostic]:
+    """Raspberry Pi kernels ship with the memory cgroup off (cgroup_disable=memory): pods then fail."""
+    if sel.arch in ("arm64", "arm") and not sel.windows:
+        return [info("memory-cgroup-arm", "arch")]
+    return []
+
+
 def runtime_version_conflicts(sel: Selection, candidate: str) -> str:
     """The first error code a candidate runtime version would raise (used to pick defaults)."""
     trial = replace(sel, runtime_version=candidate)
@@ -344,7 +366,7 @@ CODE_GROUPS = [
                "unknown-runtime-version", "invalid.image", "invalid.registry", "invalid.url", "invalid.hostport",
                "invalid.node_name", "invalid.token", "invalid.labels", "invalid.cidr", "invalid.port"]),
     ("platform", ["windows-runtime", "windows-arch", "windows-kubeedge-version", "windows-keadm-version",
-                  "windows-no-cgroupdriver", "containerd-arm-distro", "arch-unsupported"]),
+                  "windows-no-cgroupdriver", "containerd-arm-distro", "arch-unsupported", "memory-cgroup-arm"]),
     ("runtime", ["cri-v1alpha2-only", "containerd-too-old", "containerd-cri-disabled", "containerd-imports-replace",
                  "containerd-default-no-systemdcgroup", "runtime-source-distro", "runtime-source-distro-version",
                  "dockershim-removed", "dockershim-deprecated",
@@ -354,7 +376,8 @@ CODE_GROUPS = [
                  "virtlet-unmaintained", "virtlet-endpoint"]),
     ("cgroup", ["keadm-systemd-bug", "cgroup-driver-both-sides", "docker-cgroup-default"]),
     ("images", ["sandbox-image-runtime-key", "dockershim-sandbox", "runtime-default-sandbox", "image-repository-scope",
-                "image-mirror-plain-http", "edgecore-pause-image-default", "windows-sandbox-image"]),
+                "image-mirror-plain-http", "edgecore-pause-image-default", "windows-sandbox-image",
+                "network-private-registry", "network-private-files", "network-offline"]),
     ("edgecore", ["kubeedge-version-explicit", "cloudcore-from-env", "keadm-with-mqtt", "hub-protocol-version",
                   "keadm-clean-dir", "edged-deprecated-keys", "edged-old-keys-ignored", "cloudcore-required",
                   "token-required", "token-from-env", "cloudcore-port", "token-in-output", "kubelet-must-not-run", "cni-required"]),

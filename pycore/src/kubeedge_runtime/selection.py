@@ -28,6 +28,8 @@ HUB_PROTOCOLS = ["websocket", "quic"]
 KATA_MODES = ["untrusted", "runtimeclass"]
 RUNTIME_SOURCES = ["release", "distro"]
 LANGS = ["en", "zh"]
+# How the node reaches images and release files: one choice that sets both mirrors (selection.parse)
+NETWORKS = ["direct", "china", "private", "offline"]
 DOCKERSHIM = "dockershim"
 
 OS_FAMILY = {"ubuntu": "apt", "debian": "apt", "centos": "dnf", "rhel": "dnf", "openeuler": "dnf",
@@ -90,6 +92,7 @@ FIELDS: list[FieldDef] = [
     FieldDef("os", "choice", lambda s: OSES),
     FieldDef("arch", "choice", lambda s: ARCHES),
     FieldDef("cgroup_driver", "choice", lambda s: CGROUP_DRIVERS, applies=_is_linux),
+    FieldDef("network", "choice", lambda s: NETWORKS),
     FieldDef("sandbox_image", "text"),
     FieldDef("image_mirror", "text"),
     FieldDef("download_mirror", "text", applies=_is_linux),
@@ -117,6 +120,7 @@ class Selection:
     os: str = "ubuntu"
     arch: str = "amd64"
     cgroup_driver: str = ""  # "" on Windows
+    network: str = "direct"
     sandbox_image: str = ""
     image_mirror: str = ""  # registry host (presets resolved), "" for none
     download_mirror: str = ""  # URL prefix replacing https://github.com, "" for none
@@ -191,6 +195,8 @@ _LABEL_VALUE = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?")
 _URL = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?")
 # a prefix proxy, the form most GitHub proxies use: https://proxy.example/https://github.com
 PROXY_SUFFIX = "/https://github.com"
+# a mirror of many hosts, each below its name: https://files.example/github.com (also CRI-O's host)
+HOST_PREFIX_SUFFIX = "/github.com"
 _DIGITS = re.compile(r"[0-9]{1,5}")  # ASCII only: str.isdigit() also accepts '²' and fullwidth digits
 
 
@@ -250,8 +256,10 @@ def validate_registry(text: str) -> tuple[str | None, str | None]:
 
 def validate_url(text: str) -> tuple[str | None, str | None]:
     text = text.strip().rstrip("/")
-    if text == "":
+    if text.lower() in MIRROR_NONE:
         return "", None
+    if text.lower() in facts.DOWNLOAD_MIRROR_PRESETS:
+        return facts.DOWNLOAD_MIRROR_PRESETS[text.lower()], None
     base = text[:-len(PROXY_SUFFIX)] if text.endswith(PROXY_SUFFIX) else text
     if len(text) > 255 or not _URL.fullmatch(base) or "//" in base.split("://", 1)[1]:
         return None, "invalid.url"
@@ -429,7 +437,7 @@ def parse(raw: dict[str, Any], *, compat_default: Callable[[Selection, str], str
     sel = replace(sel, kubeedge_version=norm)
 
     # plain choices (the platform first: whether kata_mode applies depends on the runtime)
-    for group in (("runtime", "install_method", "os", "arch"), ("hub_protocol", "kata_mode", "runtime_source")):
+    for group in (("runtime", "install_method", "os", "arch", "network"), ("hub_protocol", "kata_mode", "runtime_source")):
         chosen = {}
         for key in group:
             if key in values and not FIELD_BY_KEY[key].applies(sel):
@@ -492,6 +500,10 @@ def parse(raw: dict[str, Any], *, compat_default: Callable[[Selection, str], str
         else:
             texts[key] = norm_text
             given.append(key)
+    if sel.network == "china":  # both mirrors at once; a mirror typed under More options still wins
+        texts.setdefault("image_mirror", facts.MIRROR_PRESETS["china"])
+        if FIELD_BY_KEY["download_mirror"].applies(sel):
+            texts.setdefault("download_mirror", facts.DOWNLOAD_MIRROR_PRESETS["china"])
     if texts:
         sel = replace(sel, **texts)
 

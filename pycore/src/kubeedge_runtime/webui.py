@@ -15,11 +15,13 @@ import re
 import zipfile
 from functools import lru_cache
 from html import escape
+from urllib.parse import urlencode
 from typing import Any
 
 from .core import Result, generate
 from .formstate import change, form_state
 from .i18n import catalog, t
+from .steps import contacted_hosts, readme, run_steps
 
 ROOT_CLASS = "kec"
 
@@ -68,14 +70,15 @@ def highlight(text: str, language: str) -> str:
 
 # --- markup -----------------------------------------------------------------------------------
 
-def _diags(diags: list[dict[str, Any]], lang: str, css: str = "kec-diags") -> str:
+def _diags(diags: list[dict[str, Any]], lang: str, css: str = "kec-diags", id_: str = "") -> str:
     if not diags:
         return ""
     items = "".join(f'<li class="kec-diag kec-{d["severity"]}" data-code="{_attr(d["code"])}">'
                     f'<span class="kec-sev">{escape(t(lang, "ui.severity." + d["severity"]))}</span> '
                     f'{escape(d["message"])}</li>'
                     for d in diags)
-    return f'<ul class="{css}">{items}</ul>'
+    id_attr = f' id="{id_}"' if id_ else ""
+    return f'<ul class="{css}"{id_attr}>{items}</ul>'
 
 
 def _digest(*parts: str) -> str:
@@ -87,7 +90,12 @@ def _digest(*parts: str) -> str:
 def _field(f: dict[str, Any], lang: str) -> str:
     key = f["key"]
     fid = f"kec-{key}"
-    help_id = f"{fid}-help"
+    shown_diags = [d for d in f["diagnostics"] if d["severity"] != "info"]
+    invalid = any(d["severity"] == "error" for d in shown_diags)
+    diag_id = f"{fid}-diags"
+    # the field's own messages are read with it; an error also marks it invalid
+    help_id = f"{fid}-help" + (f" {diag_id}" if shown_diags else "")
+    aria = f' aria-describedby="{help_id}"' + (' aria-invalid="true"' if invalid else "")
     parts = [f'<label for="{fid}">{escape(f["label"])}</label>']
     if f["kind"] == "choice":
         opts = []
@@ -95,26 +103,42 @@ def _field(f: dict[str, Any], lang: str) -> str:
             selected = " selected" if o["value"] == f["value"] else ""
             disabled = " disabled" if o["disabled"] else ""
             opts.append(f'<option value="{_attr(o["value"])}"{selected}{disabled}>{escape(o["label"])}</option>')
-        parts.append(f'<select id="{fid}" name="{key}" aria-describedby="{help_id}">{"".join(opts)}</select>')
+        parts.append(f'<select id="{fid}" name="{key}"{aria}>{"".join(opts)}</select>')
     else:
         kind = "password" if f["secret"] else "text"
         value = "" if f["secret"] else f["value"]
         placeholder = t(lang, "ui.placeholder." + key) if f"ui.placeholder.{key}" in catalog(lang) else ""
         parts.append(f'<input id="{fid}" name="{key}" type="{kind}" value="{_attr(value)}" '
                      f'placeholder="{_attr(placeholder)}" autocomplete="off" spellcheck="false" '
-                     f'aria-describedby="{help_id}">')
-    parts.append(f'<p class="kec-help" id="{help_id}">{escape(f["help"])}</p>')
+                     f'{aria.lstrip()}>')
+    parts.append(f'<p class="kec-help" id="{fid}-help">{escape(f["help"])}</p>')
     unavailable = [o for o in f.get("options", []) if o["disabled"]]
     if unavailable:
         items = "".join(f'<li><s>{escape(o["label"])}</s> {escape(o["reason"])}</li>' for o in unavailable)
         parts.append(f'<details class="kec-unavailable"><summary>{escape(t(lang, "ui.unavailable"))} '
                      f'({len(unavailable)})</summary><ul>{items}</ul></details>')
-    parts.append(_diags([d for d in f["diagnostics"] if d["severity"] != "info"], lang))
+    parts.append(_diags(shown_diags, lang, id_=diag_id))
     body = "".join(parts)
     return f'<div class="kec-field" data-field="{key}" data-h="{_digest(body)}">{body}</div>'
 
 
-BASIC = ("kubeedge_version", "runtime", "runtime_version", "install_method", "os", "arch", "cgroup_driver")
+BASIC = ("kubeedge_version", "runtime", "runtime_version", "install_method", "os", "arch", "cgroup_driver", "network")
+
+
+# Common setups, one click each (nginxconfig.io style): a whole selection, as a link the page follows.
+PRESETS = {
+    "pi": {"arch": "arm64", "os": "ubuntu", "runtime": "containerd"},
+    "windows": {"os": "windows"},
+    "airgap": {"network": "offline"},
+    "china": {"network": "china"},
+}
+
+
+def _presets(lang: str) -> str:
+    links = "".join(f'<a class="kec-preset" href="?{_attr(urlencode(raw))}" data-preset-raw="{_attr(json.dumps(raw))}">'
+                    f'{escape(t(lang, "preset." + name))}</a>' for name, raw in PRESETS.items())
+    return (f'<nav class="kec-presets" aria-label="{_attr(t(lang, "ui.presets"))}">'
+            f'<span>{escape(t(lang, "ui.presets"))}</span>{links}</nav>')
 
 
 def _form(state: dict[str, Any]) -> str:
@@ -125,7 +149,7 @@ def _form(state: dict[str, Any]) -> str:
     open_attr = " open" if any(f["given"] or f["diagnostics"] and any(
         d["severity"] != "info" for d in f["diagnostics"]) for f in more) else ""
     advanced = "".join(_field(f, lang) for f in more)
-    return (f'<form class="kec-form" novalidate><div class="kec-grid">{basic}</div>'
+    return (f'{_presets(lang)}<form class="kec-form" novalidate><div class="kec-grid">{basic}</div>'
             f'<details class="kec-more"{open_attr}><summary>{escape(t(lang, "ui.more_options"))}</summary>'
             f'<div class="kec-grid">{advanced}</div></details></form>')
 
@@ -135,6 +159,7 @@ def _outputs(result: Result, state: dict[str, Any]) -> str:
     if not result.ok:
         return f'<div class="kec-outputs kec-blocked"><p>{escape(t(lang, "ui.fix_errors"))}</p></div>'
     tabs, panels = [], []
+    notes = _place_notes(result, state)
     for i, a in enumerate(result.artifacts):
         selected = "true" if i == 0 else "false"
         hidden = "" if i == 0 else " hidden"
@@ -152,11 +177,11 @@ def _outputs(result: Result, state: dict[str, Any]) -> str:
             f'<div class="kec-panel-bar"><code class="kec-path">{escape(a.path)}</code>'
             f'<button type="button" class="kec-btn" data-action="copy">{escape(t(lang, "ui.copy"))}</button>'
             f'<button type="button" class="kec-btn" data-action="download" data-filename="{_attr(filename)}">'
-            f'{escape(t(lang, "ui.download"))}</button>{sha}</div>'
+            f'{escape(t(lang, "ui.download"))}</button>{sha}</div>{_diags(notes.get("file:" + a.id, []), lang)}'
             # a <pre> without <code>: the theme decorates every "pre > code" and would change the markup
             f'<pre class="kec-pre language-{a.language}" data-artifact-path="{_attr(a.path)}">'
             f"{highlight(a.content, a.language)}</pre></section>")
-    toolbar = (f'<div class="kec-toolbar"><button type="button" class="kec-btn" data-action="download-all">'
+    toolbar = (f'{_steps(result, lang, notes)}<div class="kec-toolbar"><button type="button" class="kec-btn" data-action="download-all">'
                f'{escape(t(lang, "ui.download_all"))}</button>'
                f'<a class="kec-permalink" href="{_attr(result.permalink or "?")}">{escape(t(lang, "ui.permalink"))}'
                f'</a></div>')
@@ -164,30 +189,64 @@ def _outputs(result: Result, state: dict[str, Any]) -> str:
             f'aria-label="{_attr(t(lang, "ui.outputs"))}">{"".join(tabs)}</div>{"".join(panels)}</div>')
 
 
+def _steps(result: Result, lang: str, notes: dict[str, list[dict[str, Any]]]) -> str:
+    """The run order from the core (steps.run_steps), each command with its own copy button."""
+    items = []
+    for step in run_steps(result.selection):
+        cmd = ""
+        if step.commands:
+            cmd = (f'<div class="kec-cmd-row"><pre class="kec-cmd">{escape(chr(10).join(step.commands))}</pre>'
+                   f'<button type="button" class="kec-btn" data-action="copy">{escape(t(lang, "ui.copy"))}</button></div>')
+        items.append(f'<li class="kec-step" data-step="{_attr(step.id)}"><p>{escape(step.text)}</p>{cmd}'
+                     f'{_diags(notes.get("step:" + step.id, []), lang)}</li>')
+    hosts = "".join(f'<li><code>{escape(host)}</code> {escape(what)}</li>'
+                    for host, what in contacted_hosts(result.selection, result.plan))
+    if result.selection.network == "offline":
+        hosts = f'<li>{escape(t(lang, "ui.hosts_none"))}</li>' + hosts
+    body = (f'<section class="kec-steps" aria-labelledby="kec-steps-title"><h3 id="kec-steps-title">'
+            f'{escape(t(lang, "ui.steps"))}</h3><ol>{"".join(items)}</ol>'
+            f'<div class="kec-hosts"><h4>{escape(t(lang, "ui.hosts"))}</h4><ul>{hosts}</ul></div></section>')
+    return body.replace("<section ", f'<section data-h="{_digest(body)}" ', 1)
+
+
 def inner(raw: dict[str, Any], result: Result | None = None) -> str:
     """The island's content for a raw selection (what the worker sends after every change)."""
     result = result or generate(raw)
     state = form_state(raw, result)
-    return _form(state) + _notes(state) + _outputs(result, state)
-
-
-def _notes(state: dict[str, Any]) -> str:
-    """Notes that concern no single field, then the infos of the fields (errors and warnings sit by
-    their field), so the form stays compact and nothing is lost."""
-    lang = state["lang"]
-    notes = list(state["diagnostics"])
-    for f in state["fields"]:
-        notes += [{**d, "message": t(lang, "ui.field_note", label=f["label"], message=d["message"])}
-                  for d in f["diagnostics"] if d["severity"] == "info"]
-    if not notes:
-        return ""
-    severe = sum(1 for d in notes if d["severity"] != "info")
-    open_attr = " open" if severe else ""
-    return (f'<details class="kec-notes"{open_attr}><summary>{escape(t(lang, "ui.notes"))} ({len(notes)})</summary>'
-            f'{_diags(notes, lang)}</details>')
+    stale = '<p class="kec-stale-note" role="note" hidden></p>'
+    return _form(state) + stale + _outputs(result, state)
 
 
 LOADING_STEPS = ("runtime", "packages", "core")  # the progress steps web/worker.mjs reports
+
+
+# Where a note is read: with the step it concerns, or with the file whose keys it explains.
+NOTE_STEP = {"arch": "install", "os": "install", "runtime": "install", "runtime_version": "install",
+             "runtime_source": "install", "cgroup_driver": "install", None: "install", "network": "bundle",
+             "cloudcore": "join", "token": "join", "node_name": "join", "labels": "join", "hub_protocol": "join",
+             "kubeedge_version": "join"}
+NOTE_FILE = {"cni_subnet": "cni-conflist"}  # other fields: the runtime's own configuration file
+SCRIPTS = {"install", "install-steps", "keadm-join", "verify", "vmruntime", "edgecore-config"}
+
+
+def _place_notes(result: Result, state: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Every note that is not shown by its field (errors and warnings are), keyed "step:<id>" or
+    "file:<artifact id>"; a place the selection has not falls back to its first step."""
+    steps = [s.id for s in run_steps(result.selection)]
+    ids = [a.id for a in result.artifacts]
+    config = next((i for i in ids if i not in SCRIPTS), ids[0] if ids else "")
+    notes = list(state["diagnostics"]) + [d for f in state["fields"] for d in f["diagnostics"] if d["severity"] == "info"]
+    placed: dict[str, list[dict[str, Any]]] = {}
+    for d in notes:
+        step = NOTE_STEP.get(d["field"], "")
+        if step == "join" and "join" not in steps:
+            step = "start" if "start" in steps else "install"
+        if step:
+            place = "step:" + (step if step in steps else steps[0])
+        else:
+            place = "file:" + (NOTE_FILE.get(d["field"]) if NOTE_FILE.get(d["field"]) in ids else config)
+        placed.setdefault(place, []).append(d)
+    return placed
 
 
 def island(preset: dict[str, Any], lang: str, assets: str = "assets/") -> str:
@@ -201,15 +260,20 @@ def island(preset: dict[str, Any], lang: str, assets: str = "assets/") -> str:
               f'<span class="kec-spinner" aria-hidden="true"></span>'
               f'<span class="kec-status-text">{escape(t(lang, "ui.loading"))}</span></div>')
     permalink = generate(raw).permalink
+    texts = " ".join(f'data-{name}-text="{_attr(t(lang, key))}"' for name, key in (
+        ("stale", "ui.stale"), ("stale-invalid", "ui.stale_invalid"), ("updated", "ui.updated"),
+        ("changed", "ui.changed_files"), ("errors", "ui.errors_count"), ("list-sep", "ui.list_sep")))
     return (f'<div class="{ROOT_CLASS}" data-state="loading" data-lang="{lang}" data-permalink="{_attr(permalink)}" '
             f"data-preset='{_attr(json.dumps(preset, sort_keys=True))}' "
             f'data-loading-text="{_attr(t(lang, "ui.loading"))}" data-ready-text="{_attr(t(lang, "ui.ready"))}" '
             f"data-steps='{_attr(json.dumps({s: t(lang, 'ui.step.' + s) for s in LOADING_STEPS}, ensure_ascii=False))}' "
-            f'data-copied-text="{_attr(t(lang, "ui.copied"))}" data-notice-text="{_attr(t(lang, "ui.ignored"))}">'
-            f'{status}<div class="kec-body">{inner(raw)}</div>'
+            f'data-copied-text="{_attr(t(lang, "ui.copied"))}" data-notice-text="{_attr(t(lang, "ui.ignored"))}" '
+            f'{texts}>{status}<div class="kec-live" role="status" aria-live="polite" aria-atomic="true"></div><div class="kec-body">{inner(raw)}</div>'
             f'<script data-worker="{_attr(assets)}configurator/worker.mjs">'
             "(function(s){var w=new Worker(s.dataset.worker,{type:'module'}),q=[];"
-            "w.onmessage=function(e){q.push(e.data)};window.__kecEarly={worker:w,queue:q}})(document.currentScript)"
+            "w.onmessage=function(e){q.push(e.data)};window.__kecEarly={worker:w,queue:q};"
+            # a link's selection is not the prerendered one: stale from the first paint
+            "if(location.search.length>1)s.parentNode.dataset.stale='pending'})(document.currentScript)"
             "</script></div>")
 
 
@@ -217,7 +281,7 @@ def island(preset: dict[str, Any], lang: str, assets: str = "assets/") -> str:
 
 def _render(raw: dict[str, Any]) -> dict[str, Any]:
     result = generate(raw)
-    return {"html": inner(raw, result), "permalink": result.permalink, "raw": raw,
+    return {"html": inner(raw, result), "permalink": result.permalink, "raw": raw, "ok": result.ok,
             "unknown": [d.field for d in result.diagnostics if d.code == "unknown-field"]}
 
 
@@ -231,13 +295,16 @@ def api_change(raw_json: str, key: str, value: str) -> str:
 
 
 def api_zip(raw_json: str) -> bytes:
-    """Every artifact in one zip (paths as on the node); scripts are executable."""
+    """Every artifact in one zip (paths as on the node; scripts executable) and a README with the
+    run order, in the page's language."""
     result = generate(json.loads(raw_json))
+    files = [(a.path, a.content, 0o755 if a.language == "bash" else 0o644) for a in result.artifacts]
+    files.append(("README.md", readme(result.selection, result.permalink), 0o644))
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for a in result.artifacts:
-            info = zipfile.ZipInfo("kubeedge-runtime/" + a.path, date_time=(2020, 1, 1, 0, 0, 0))
-            info.external_attr = (0o755 if a.language == "bash" else 0o644) << 16
+        for path, content, mode in files:
+            info = zipfile.ZipInfo("kubeedge-runtime/" + path, date_time=(2020, 1, 1, 0, 0, 0))
+            info.external_attr = mode << 16
             info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, a.content)
+            zf.writestr(info, content)
     return buf.getvalue()
