@@ -489,3 +489,22 @@ def test_a_running_kubelet_or_a_taken_port_10350_stops_before_any_change(setup):
     res = s.install(check=False)
     assert res.returncode != 0 and "port 10350 is already in use" in res.stderr
     assert s.snapshot() == before
+
+
+def test_a_kernel_with_the_memory_cgroup_off_stops_before_any_change(setup):
+    """Raspberry Pi kernels boot with cgroup_disable=memory: pods could never start (#13.7). The node
+    is shown such a kernel's /proc/cgroups (memory: enabled 0) and a Pi's /boot/firmware/cmdline.txt."""
+    s = setup("bookworm", A, mirror=False)
+    table = s.node.sh("cat /proc/cgroups").stdout
+    off = re.sub(r"^(memory\t\d+\t\d+\t)1$", r"\g<1>0", table, flags=re.M)
+    assert off != table, table
+    s.node.write("/root/cgroups-off", off)
+    s.node.write("/boot/firmware/cmdline.txt", "console=tty1 root=PARTUUID=1 rootwait\n")
+    before = s.snapshot()
+    res = s.node.sh(f"mount --bind /root/cgroups-off /proc/cgroups && bash {KE}/install.sh --dry-run", check=False)
+    assert res.returncode == 1 and "cgroup_enable=memory" in res.stderr, res.stdout[-2000:] + res.stderr
+    assert "/boot/firmware/cmdline.txt" in res.stderr
+    assert s.snapshot() == before
+    # the real table (memory on): the same script gets past preflight
+    res = s.node.sh(f"umount /proc/cgroups && bash {KE}/install.sh --dry-run", check=False)
+    assert "cgroup_enable=memory" not in res.stderr
