@@ -20,7 +20,7 @@ import pytest
 
 import cri
 import releases
-from helpers import by_id, ok
+from helpers import ok
 from node import Node, host_problem, suite
 
 PROBLEM = host_problem()

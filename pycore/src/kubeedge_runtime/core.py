@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 from . import __version__, rules
 from .diagnostics import Diagnostic, has_errors
 from .i18n import t
-from .plan import RuntimePlan
 from .selection import FIELD_BY_KEY, RUNTIMES, Selection, parse, permalink_query
 
 if TYPE_CHECKING:
