@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any, Callable
 
@@ -403,6 +403,17 @@ def _as_text(value: Any) -> str:
     return str(value)
 
 
+def replace(sel: Selection, **changes: Any) -> Selection:
+    """``dataclasses.replace`` for a Selection, without its per-call introspection: the form parses
+    a selection for every option it offers (formstate), several steps each."""
+    unknown = changes.keys() - sel.__dict__.keys()
+    if unknown:
+        raise TypeError(f"Selection has no field {sorted(unknown)}")
+    new = object.__new__(Selection)
+    new.__dict__.update(sel.__dict__, **changes)
+    return new
+
+
 def parse(raw: dict[str, Any], *, compat_default: Callable[[Selection, str], str] | None = None,
           ) -> tuple[Selection, list[Diagnostic]]:
     """Parse and normalise a raw selection. Never raises for bad input."""
@@ -520,6 +531,7 @@ def parse(raw: dict[str, Any], *, compat_default: Callable[[Selection, str], str
     return replace(sel, given=tuple(k for k in FIELD_BY_KEY if k in given), **rest), diags
 
 
+@lru_cache(maxsize=1024)
 def default_runtime_version(sel: Selection, compat: Callable[[Selection, str], str] | None) -> str:
     """Newest offered version without a compatibility error (``compat`` comes from rules)."""
     candidates = [r.latest for r in reversed(runtime_releases(sel.runtime))]
