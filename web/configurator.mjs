@@ -50,7 +50,7 @@ function init(root) {
 
   async function onReady() {
     const changed = pending.length > 0 || presetChosen;
-    for (const [key, value] of pending.splice(0)) raw = (await call("change", { raw, key, value })).raw;
+    for (const [key, value] of pending.splice(0)) raw = (await call("change", { raw, key, value, have: [] })).raw;
     statusText.textContent = root.dataset.readyText;
     await render(changed ? "replace" : null);
     ready = true;
@@ -61,15 +61,21 @@ function init(root) {
     }
   }
 
+  // the digests of every unit shown: Python sends those back as stubs (webui._unit)
+  const shown = () => [...body.querySelectorAll("[data-h]")].map((node) => node.dataset.h);
+
   async function render(history, rendered) {
-    const out = rendered || (await call("render", { raw }));
-    const tpl = document.createElement("template");
-    tpl.innerHTML = out.html;
-    const kept = !out.ok && matchesForm && body.querySelector(".kec-outputs:not(.kec-blocked)");
-    const blocked = tpl.content.querySelector(".kec-outputs.kec-blocked");
-    if (kept && blocked) blocked.replaceWith(kept.cloneNode(true));
+    let out = rendered || (await call("render", { raw, have: shown() }));
     const before = digests();
-    morphChildren(body, tpl.content);
+    let kept;
+    try {
+      kept = place(out);
+    } catch (e) {
+      if (!(e instanceof MissingUnit)) throw e;
+      console.debug("kubeedge-runtime: a unit to keep is not shown, rendering afresh:", e.message);
+      out = await call("render", { raw, have: [] }); // the page lost a unit it had: everything afresh
+      kept = place(out);
+    }
     showTab(activeTab);
     const changed = markChanged(before);
     if (out.ok) matchesForm = true;
@@ -80,12 +86,24 @@ function init(root) {
     if (out.unknown.length) {
       statusText.textContent = `${root.dataset.noticeText} ${out.unknown.join(", ")}`;
     }
+    // the address bar follows after the next frame: a history entry records the scroll position,
+    // which would make the browser lay the whole page out now, before it can show the new outputs
     const url = pageUrl(out.permalink);
-    if (history === "push" && url !== location.pathname + location.search) {
-      window.history.pushState({ raw }, "", url);
-    } else if (history === "replace") {
-      window.history.replaceState({ raw }, "", url);
-    }
+    const state = { raw };
+    if (history) requestAnimationFrame(() => setTimeout(() => {
+      if (history === "push" && url !== location.pathname + location.search) window.history.pushState(state, "", url);
+      else if (history === "replace") window.history.replaceState(state, "", url);
+    }));
+  }
+
+  function place(out) {
+    const tpl = document.createElement("template");
+    tpl.innerHTML = out.html;
+    const kept = !out.ok && matchesForm && body.querySelector(".kec-outputs:not(.kec-blocked)");
+    const blocked = tpl.content.querySelector(".kec-outputs.kec-blocked");
+    if (kept && blocked) blocked.replaceWith(kept.cloneNode(true));
+    morphChildren(body, tpl.content);
+    return Boolean(kept);
   }
 
   async function apply(key, value) {
@@ -94,7 +112,7 @@ function init(root) {
       pending.push([key, value]);
       return;
     }
-    const out = await call("change", { raw, key, value });
+    const out = await call("change", { raw, key, value, have: shown() });
     raw = out.raw;
     await render("push", out);
   }
@@ -266,31 +284,70 @@ function save(blob, filename) {
   setTimeout(() => URL.revokeObjectURL(a.href), 10000);
 }
 
-// --- DOM morphing: bring the live tree to the new markup, keeping focus, typed text and open details
+// --- DOM morphing: bring the live tree to the new markup, keeping focus, typed text and open details.
+// An element the page already shows comes as an empty stub with its digest (data-keep, see
+// webui._unit): the live element with that digest, among the same parent's children, stays as it is.
+class MissingUnit extends Error {}
+
+const isStub = (node) => node.nodeType === 1 && node.hasAttribute("data-keep");
+// what pairs a new element with the live one it updates: its id (panels, tabs) or its field
+const keyOf = (node) => (node.nodeType === 1 ? node.id || node.getAttribute("data-field") || "" : "");
+
 function morphChildren(live, next) {
-  const a = [...live.childNodes];
-  const b = [...next.childNodes];
-  b.forEach((node, i) => (i < a.length ? morph(a[i], node) : live.appendChild(node.cloneNode(true))));
-  a.slice(b.length).forEach((node) => node.remove());
+  const old = [...live.childNodes];
+  const byDigest = new Map(); // digest -> the live elements with it, in order (runs of lines can repeat)
+  const byKey = new Map();
+  for (const node of old) {
+    const h = node.nodeType === 1 && node.getAttribute("data-h");
+    if (h) byDigest.set(h, [...(byDigest.get(h) || []), node]);
+    if (keyOf(node)) byKey.set(keyOf(node), node);
+  }
+  const incoming = [...next.childNodes];
+  const used = new Set();
+  // a stub takes the live element with its digest as it is
+  const result = incoming.map((node) => {
+    if (!isStub(node)) return null;
+    const have = (byDigest.get(node.getAttribute("data-h")) || []).shift();
+    if (!have) throw new MissingUnit(node.getAttribute("data-h"));
+    used.add(have);
+    return have;
+  });
+  // any other node updates the live one with its key, or (keyless) the next keyless one; an
+  // output's text (<pre>) takes the freshly parsed runs of lines as they are
+  const pre = live.tagName === "PRE";
+  let cursor = 0;
+  incoming.forEach((node, at) => {
+    if (result[at]) return;
+    let was;
+    if (!pre && keyOf(node)) {
+      was = byKey.get(keyOf(node));
+    } else if (!pre) {
+      while (cursor < old.length && (used.has(old[cursor]) || keyOf(old[cursor]))) cursor++;
+      was = old[cursor];
+    }
+    if (was && !used.has(was) && was.nodeType === node.nodeType && was.nodeName === node.nodeName) {
+      used.add(was);
+      morph(was, node);
+      result[at] = was;
+    } else {
+      // a new element goes in as parsed: it cannot hold stubs of elements it never had
+      if (node.nodeType === 1 && node.querySelector("[data-keep]")) throw new MissingUnit(keyOf(node));
+      result[at] = node;
+    }
+  });
+  for (const node of old) if (!used.has(node)) node.remove();
+  result.forEach((node, at) => {
+    if (live.childNodes[at] !== node) live.insertBefore(node, live.childNodes[at] || null);
+  });
 }
 
 function morph(a, b) {
-  if (a.nodeType !== b.nodeType || a.nodeName !== b.nodeName) {
-    a.replaceWith(b.cloneNode(true));
-    return;
-  }
   if (a.nodeType !== 1) {
     if (a.nodeValue !== b.nodeValue) a.nodeValue = b.nodeValue;
     return;
   }
   const h = b.getAttribute("data-h");
   if (h && a.getAttribute("data-h") === h) return; // same content as shown: nothing to do
-  if (a.tagName === "PRE") {
-    // an output's highlighted text: move the freshly parsed nodes in instead of comparing thousands
-    for (const { name, value } of [...b.attributes]) if (a.getAttribute(name) !== value) a.setAttribute(name, value);
-    a.replaceChildren(...b.childNodes);
-    return;
-  }
   const keepOpen = a.tagName === "DETAILS";
   for (const { name } of [...a.attributes]) {
     if (!b.hasAttribute(name) && !(keepOpen && name === "open")) a.removeAttribute(name);

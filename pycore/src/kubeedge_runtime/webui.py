@@ -13,6 +13,7 @@ import io
 import json
 import re
 import zipfile
+from collections import Counter
 from functools import lru_cache
 from html import escape
 from urllib.parse import urlencode
@@ -50,7 +51,7 @@ _COMPILED = {lang: re.compile("|".join(f"(?P<{cls}{i}>{rx})" for i, (cls, rx) in
              for lang, rules in _RULES.items()}
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=4096)
 def highlight(text: str, language: str) -> str:
     """HTML for ``text`` with token spans; its text content is exactly ``text``."""
     rx = _COMPILED.get(language)
@@ -87,7 +88,54 @@ def _digest(*parts: str) -> str:
     return hashlib.md5("\0".join(parts).encode()).hexdigest()[:12]
 
 
-def _field(f: dict[str, Any], lang: str) -> str:
+# --- units: what the page keeps ----------------------------------------------------------------
+# Every element with a data-h digest is a unit: a field, the run order, an output panel, a run of
+# an output's lines. With each request the page sends the digests it shows ("have", with repeats:
+# a run of lines can occur twice in a file); a unit it already shows goes back as an empty stub
+# (<tag data-h=… data-keep></tag>) that the page fills with the element it holds
+# (web/configurator.mjs morph). A change sends, and the page parses, only what changed: a new
+# selection alters a file's header and a few lines, not the whole file.
+
+Have = Counter  # digest -> how many of them the page shows and no stub has taken yet
+
+
+def _unit(tag: str, attrs: str, body: str, have: Have, key: str = "", extra: str = "") -> str:
+    """``<tag attrs extra data-h>body</tag>``, or its stub when the page shows it already; ``extra``
+    attributes (e.g. ``hidden``) are the page's to change and are not part of the digest."""
+    h = _digest(key, attrs, body)
+    if have[h] > 0:
+        have[h] -= 1
+        return f'<{tag} data-h="{h}" data-keep></{tag}>'
+    return f'<{tag}{attrs}{extra} data-h="{h}">{body}</{tag}>'
+
+
+CHUNK_LINES = 40  # a run of lines ends at an empty line, or after this many
+
+
+def _chunks(text: str, language: str) -> list[str]:
+    """The text cut into runs of lines that end at an empty line (long runs every CHUNK_LINES
+    lines); joined, they are the text. Markdown stays whole: its comments span lines, and each run
+    is highlighted on its own."""
+    if language == "markdown":
+        return [text]
+    parts = text.split("\n\n")
+    runs = [part + "\n\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+    out = []
+    for run in runs:
+        if run.count("\n") <= CHUNK_LINES:
+            out.append(run)
+            continue
+        lines = run.splitlines(keepends=True)
+        out.extend("".join(lines[i:i + CHUNK_LINES]) for i in range(0, len(lines), CHUNK_LINES))
+    return out
+
+
+def _pre_body(artifact_id: str, text: str, language: str, have: Have) -> str:
+    return "".join(_unit("span", "", highlight(chunk, language), have, key=artifact_id)
+                   for chunk in _chunks(text, language))
+
+
+def _field(f: dict[str, Any], lang: str, have: Have) -> str:
     key = f["key"]
     fid = f"kec-{key}"
     shown_diags = [d for d in f["diagnostics"] if d["severity"] != "info"]
@@ -118,8 +166,7 @@ def _field(f: dict[str, Any], lang: str) -> str:
         parts.append(f'<details class="kec-unavailable"><summary>{escape(t(lang, "ui.unavailable"))} '
                      f'({len(unavailable)})</summary><ul>{items}</ul></details>')
     parts.append(_diags(shown_diags, lang, id_=diag_id))
-    body = "".join(parts)
-    return f'<div class="kec-field" data-field="{key}" data-h="{_digest(body)}">{body}</div>'
+    return _unit("div", f' class="kec-field" data-field="{key}"', "".join(parts), have)
 
 
 BASIC = ("kubeedge_version", "runtime", "runtime_version", "install_method", "os", "arch", "cgroup_driver", "network")
@@ -141,20 +188,20 @@ def _presets(lang: str) -> str:
             f'<span>{escape(t(lang, "ui.presets"))}</span>{links}</nav>')
 
 
-def _form(state: dict[str, Any]) -> str:
+def _form(state: dict[str, Any], have: Have) -> str:
     lang = state["lang"]
     shown = [f for f in state["fields"] if f["applies"] and f["key"] != "lang"]
-    basic = "".join(_field(f, lang) for f in shown if f["key"] in BASIC)
+    basic = "".join(_field(f, lang, have) for f in shown if f["key"] in BASIC)
     more = [f for f in shown if f["key"] not in BASIC]
     open_attr = " open" if any(f["given"] or f["diagnostics"] and any(
         d["severity"] != "info" for d in f["diagnostics"]) for f in more) else ""
-    advanced = "".join(_field(f, lang) for f in more)
+    advanced = "".join(_field(f, lang, have) for f in more)
     return (f'{_presets(lang)}<form class="kec-form" novalidate><div class="kec-grid">{basic}</div>'
             f'<details class="kec-more"{open_attr}><summary>{escape(t(lang, "ui.more_options"))}</summary>'
             f'<div class="kec-grid">{advanced}</div></details></form>')
 
 
-def _outputs(result: Result, state: dict[str, Any]) -> str:
+def _outputs(result: Result, state: dict[str, Any], have: Have) -> str:
     lang = state["lang"]
     if not result.ok:
         return f'<div class="kec-outputs kec-blocked"><p>{escape(t(lang, "ui.fix_errors"))}</p></div>'
@@ -171,17 +218,22 @@ def _outputs(result: Result, state: dict[str, Any]) -> str:
             digest = hashlib.sha256(a.content.encode()).hexdigest()
             sha = f'<span class="kec-sha" title="sha256">sha256 <code>{digest}</code></span>'
         filename = a.path.rsplit("/", 1)[-1]
-        panels.append(
-            f'<section role="tabpanel" class="kec-panel" id="kec-panel-{a.id}" aria-labelledby="kec-tab-{a.id}" '
-            f'data-artifact="{a.id}" data-h="{_digest(lang, a.path, a.title, a.content)}"{hidden}>'
-            f'<div class="kec-panel-bar"><code class="kec-path">{escape(a.path)}</code>'
-            f'<button type="button" class="kec-btn" data-action="copy">{escape(t(lang, "ui.copy"))}</button>'
-            f'<button type="button" class="kec-btn" data-action="download" data-filename="{_attr(filename)}">'
-            f'{escape(t(lang, "ui.download"))}</button>{sha}</div>{_diags(notes.get("file:" + a.id, []), lang)}'
-            # a <pre> without <code>: the theme decorates every "pre > code" and would change the markup
-            f'<pre class="kec-pre language-{a.language}" data-artifact-path="{_attr(a.path)}">'
-            f"{highlight(a.content, a.language)}</pre></section>")
-    toolbar = (f'{_steps(result, lang, notes)}<div class="kec-toolbar"><button type="button" class="kec-btn" data-action="download-all">'
+        bar = (f'<div class="kec-panel-bar"><code class="kec-path">{escape(a.path)}</code>'
+               f'<button type="button" class="kec-btn" data-action="copy">{escape(t(lang, "ui.copy"))}</button>'
+               f'<button type="button" class="kec-btn" data-action="download" data-filename="{_attr(filename)}">'
+               f'{escape(t(lang, "ui.download"))}</button>{sha}</div>{_diags(notes.get("file:" + a.id, []), lang)}')
+        # a <pre> without <code>: the theme decorates every "pre > code" and would change the markup
+        pre_open = f'<pre class="kec-pre language-{a.language}" data-artifact-path="{_attr(a.path)}">'
+        attrs = (f' role="tabpanel" class="kec-panel" id="kec-panel-{a.id}" aria-labelledby="kec-tab-{a.id}" '
+                 f'data-artifact="{a.id}"')
+        h = _digest(lang, attrs, bar, a.content)
+        if have[h] > 0:
+            have[h] -= 1
+            panels.append(f'<section data-h="{h}" data-keep></section>')
+        else:
+            panels.append(f'<section{attrs}{hidden} data-h="{h}">{bar}{pre_open}'
+                          f'{_pre_body(a.id, a.content, a.language, have)}</pre></section>')
+    toolbar = (f'{_steps(result, lang, notes, have)}<div class="kec-toolbar"><button type="button" class="kec-btn" data-action="download-all">'
                f'{escape(t(lang, "ui.download_all"))}</button>'
                f'<a class="kec-permalink" href="{_attr(result.permalink or "?")}">{escape(t(lang, "ui.permalink"))}'
                f'</a></div>')
@@ -189,7 +241,7 @@ def _outputs(result: Result, state: dict[str, Any]) -> str:
             f'aria-label="{_attr(t(lang, "ui.outputs"))}">{"".join(tabs)}</div>{"".join(panels)}</div>')
 
 
-def _steps(result: Result, lang: str, notes: dict[str, list[dict[str, Any]]]) -> str:
+def _steps(result: Result, lang: str, notes: dict[str, list[dict[str, Any]]], have: Have) -> str:
     """The run order from the core (steps.run_steps), each command with its own copy button."""
     items = []
     for step in run_steps(result.selection):
@@ -203,18 +255,19 @@ def _steps(result: Result, lang: str, notes: dict[str, list[dict[str, Any]]]) ->
                     for host, what in contacted_hosts(result.selection, result.plan))
     if result.selection.network == "offline":
         hosts = f'<li>{escape(t(lang, "ui.hosts_none"))}</li>' + hosts
-    body = (f'<section class="kec-steps" aria-labelledby="kec-steps-title"><h3 id="kec-steps-title">'
-            f'{escape(t(lang, "ui.steps"))}</h3><ol>{"".join(items)}</ol>'
-            f'<div class="kec-hosts"><h4>{escape(t(lang, "ui.hosts"))}</h4><ul>{hosts}</ul></div></section>')
-    return body.replace("<section ", f'<section data-h="{_digest(body)}" ', 1)
+    return _unit("section", ' class="kec-steps" aria-labelledby="kec-steps-title"',
+                 f'<h3 id="kec-steps-title">{escape(t(lang, "ui.steps"))}</h3><ol>{"".join(items)}</ol>'
+                 f'<div class="kec-hosts"><h4>{escape(t(lang, "ui.hosts"))}</h4><ul>{hosts}</ul></div>', have)
 
 
-def inner(raw: dict[str, Any], result: Result | None = None) -> str:
-    """The island's content for a raw selection (what the worker sends after every change)."""
+def inner(raw: dict[str, Any], result: Result | None = None, have: Have | None = None) -> str:
+    """The island's content for a raw selection (what the worker sends after every change), with
+    stubs for the units the page already shows (``have``)."""
     result = result or generate(raw)
+    have = Counter() if have is None else have
     state = form_state(raw, result)
     stale = '<p class="kec-stale-note" role="note" hidden></p>'
-    return _form(state) + stale + _outputs(result, state)
+    return _form(state, have) + stale + _outputs(result, state, have)
 
 
 LOADING_STEPS = ("runtime", "packages", "core")  # the progress steps web/worker.mjs reports
@@ -279,19 +332,27 @@ def island(preset: dict[str, Any], lang: str, assets: str = "assets/") -> str:
 
 # --- API for the worker -----------------------------------------------------------------------
 
-def _render(raw: dict[str, Any]) -> dict[str, Any]:
-    result = generate(raw)
-    return {"html": inner(raw, result), "permalink": result.permalink, "raw": raw, "ok": result.ok,
-            "unknown": [d.field for d in result.diagnostics if d.code == "unknown-field"]}
+@lru_cache(maxsize=32)
+def _generated(raw_key: str) -> Result:
+    """generate() of a selection seen lately (a choice toggled back and forth): the same bytes every
+    time, so it is made once."""
+    return generate(json.loads(raw_key))
 
 
-def api_render(raw_json: str) -> str:
-    return json.dumps(_render(json.loads(raw_json)))
+def _render(raw: dict[str, Any], have_json: str) -> dict[str, Any]:
+    result = _generated(json.dumps(raw, sort_keys=True))
+    return {"html": inner(raw, result, Counter(json.loads(have_json))), "permalink": result.permalink, "raw": raw,
+            "ok": result.ok, "unknown": [d.field for d in result.diagnostics if d.code == "unknown-field"]}
 
 
-def api_change(raw_json: str, key: str, value: str) -> str:
+def api_render(raw_json: str, have_json: str = "[]") -> str:
+    """The rendering of a raw selection; ``have_json`` lists the digests the page shows (units)."""
+    return json.dumps(_render(json.loads(raw_json), have_json))
+
+
+def api_change(raw_json: str, key: str, value: str, have_json: str = "[]") -> str:
     """One round trip per form change: the next raw selection and its rendering."""
-    return json.dumps(_render(change(json.loads(raw_json), key, value)))
+    return json.dumps(_render(change(json.loads(raw_json), key, value), have_json))
 
 
 def api_zip(raw_json: str) -> bytes:
