@@ -210,6 +210,52 @@ def test_form_changes_update_outputs_and_permalink(context, server):
     page.wait_for_function("!location.search.includes('cloudcore')")
 
 
+# the replies the worker sends to the page, as the page receives them (webui._unit stubs in them)
+RECORD_REPLIES = """() => { const w = window.__kecEarly.worker; const on = w.onmessage; window.__replies = [];
+  w.onmessage = (e) => { if (e.data && e.data.value && e.data.value.html) window.__replies.push(e.data.value.html); on(e); }; }"""
+
+
+def change(page, key: str, value: str) -> None:
+    before = page.get_attribute(".kec", "data-permalink")
+    page.select_option(f"#kec-{key}", value)
+    page.wait_for_function("p => document.querySelector('.kec').dataset.permalink !== p", arg=before)
+
+
+def test_a_change_sends_only_what_changed_and_shows_the_cli_bytes(context, server):
+    """After each change the page holds exactly the CLI's files, though Python sent only the units
+    the page did not show yet: most of each reply is stubs, far smaller than the whole rendering."""
+    page = open_ready(context, server + "/")
+    page.evaluate(RECORD_REPLIES)
+    steps = [("runtime", "cri-o"), ("kubeedge_version", "1.16"), ("runtime", "docker"), ("arch", "arm64"),
+             ("runtime", "containerd"), ("kubeedge_version", "1.22"), ("cgroup_driver", "cgroupfs")]
+    raw = {}
+    for key, value in steps:
+        change(page, key, value)
+        raw[key] = value
+        cli = cli_json(raw)
+        assert outputs(page) == {a["path"]: a["content"] for a in cli["artifacts"]}, (key, value)
+        assert page.locator(".kec [data-keep]").count() == 0  # every stub was filled
+    replies = page.evaluate("window.__replies")
+    assert len(replies) == len(steps)
+    full = generate({**raw, "lang": "en"})
+    from kubeedge_runtime.webui import inner
+
+    whole = len(inner({**raw, "lang": "en"}, full))
+    for html in replies:
+        assert "data-keep" in html and len(html) < whole / 2, len(html)
+
+
+def test_a_unit_the_page_lost_is_rendered_afresh(context, server):
+    """A stub the page cannot fill (its element was changed by something else) makes the page ask
+    for the whole rendering: the outputs are still the CLI's, and no stub stays in the page."""
+    page = open_ready(context, server + "/")
+    # another script removed an output's runs of lines: their digests are gone with them
+    page.evaluate("document.querySelectorAll('.kec-panel pre > span[data-h]').forEach((s) => s.removeAttribute('data-h'))")
+    change(page, "kubeedge_version", "1.19")
+    assert outputs(page) == {a["path"]: a["content"] for a in cli_json({"kubeedge_version": "1.19"})["artifacts"]}
+    assert page.locator(".kec [data-keep]").count() == 0
+
+
 def test_errors_show_next_to_the_field(context, server):
     page = open_ready(context, server + "/?runtime=isulad&runtime_version=2.1.5&cgroup_driver=systemd")
     field = page.locator('.kec-field[data-field="cgroup_driver"] .kec-error')

@@ -117,7 +117,7 @@ def _chunks(text: str, language: str) -> list[str]:
     lines); joined, they are the text. Markdown stays whole: its comments span lines, and each run
     is highlighted on its own."""
     if language == "markdown":
-        return [text]
+        return [text] if text else []
     parts = text.split("\n\n")
     runs = [part + "\n\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
     out = []
