@@ -99,14 +99,14 @@ def _digest(*parts: str) -> str:
 Have = Counter  # digest -> how many of them the page shows and no stub has taken yet
 
 
-def _unit(tag: str, attrs: str, body: str, have: Have, key: str = "", extra: str = "") -> str:
-    """``<tag attrs extra data-h>body</tag>``, or its stub when the page shows it already; ``extra``
-    attributes (e.g. ``hidden``) are the page's to change and are not part of the digest."""
+def _unit(tag: str, attrs: str, body: str, have: Have, key: str = "") -> str:
+    """``<tag attrs data-h>body</tag>``, or its stub when the page shows it already (``key`` keeps
+    equal bodies of different owners apart: the same run of lines in two files)."""
     h = _digest(key, attrs, body)
     if have[h] > 0:
         have[h] -= 1
         return f'<{tag} data-h="{h}" data-keep></{tag}>'
-    return f'<{tag}{attrs}{extra} data-h="{h}">{body}</{tag}>'
+    return f'<{tag}{attrs} data-h="{h}">{body}</{tag}>'
 
 
 CHUNK_LINES = 40  # a run of lines ends at an empty line, or after this many
