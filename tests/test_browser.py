@@ -16,7 +16,7 @@ import sys
 import threading
 import zipfile
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import parse_qsl, urlencode, urlparse
 
 import pytest
 
@@ -30,6 +30,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--
 READY = '.kec[data-state="ready"]'
 
 from kubeedge_runtime.core import generate  # noqa: E402
+from kubeedge_runtime.formstate import form_state  # noqa: E402
 from kubeedge_runtime.steps import contacted_hosts, readme, run_steps  # noqa: E402
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is installed by make setup")
@@ -210,9 +211,21 @@ def test_form_changes_update_outputs_and_permalink(context, server):
     page.wait_for_function("!location.search.includes('cloudcore')")
 
 
-# the replies the worker sends to the page, as the page receives them (webui._unit stubs in them)
-RECORD_REPLIES = """() => { const w = window.__kecEarly.worker; const on = w.onmessage; window.__replies = [];
-  w.onmessage = (e) => { if (e.data && e.data.value && e.data.value.html) window.__replies.push(e.data.value.html); on(e); }; }"""
+# the replies the worker sends to the page, as the page receives them (webui._unit stubs in them):
+# answers to a change, and the replies made ahead of the user ([epoch, key, choice, html])
+RECORD_REPLIES = """() => { const w = window.__kecEarly.worker; const on = w.onmessage;
+  window.__replies = []; window.__ahead = [];
+  w.onmessage = (e) => {
+    if (e.data && e.data.value && e.data.value.html) window.__replies.push(e.data.value.html);
+    if (e.data && e.data.type === 'prefetched') window.__ahead.push([e.data.epoch, e.data.key, e.data.choice, e.data.reply.html]);
+    on(e);
+  }; }"""
+
+
+def wait_ahead(page, key: str, value: str) -> None:
+    """Until the worker has sent the page its reply to that choice, made ahead of the user."""
+    page.wait_for_function("([k, v]) => window.__ahead.some(([, key, choice]) => key === k && choice === v)",
+                           arg=[key, value], timeout=30_000)
 
 
 def change(page, key: str, value: str) -> None:
@@ -229,31 +242,89 @@ def test_a_change_sends_only_what_changed_and_shows_the_cli_bytes(context, serve
     steps = [("runtime", "cri-o"), ("kubeedge_version", "1.16"), ("runtime", "docker"), ("arch", "arm64"),
              ("runtime", "containerd"), ("kubeedge_version", "1.22"), ("cgroup_driver", "cgroupfs")]
     raw = {}
+    answers = []
     for key, value in steps:
         change(page, key, value)
+        answers.append(page.get_attribute(".kec", "data-answer"))
         raw[key] = value
         cli = cli_json(raw)
         assert outputs(page) == {a["path"]: a["content"] for a in cli["artifacts"]}, (key, value)
         assert page.locator(".kec [data-keep]").count() == 0  # every stub was filled
     replies = page.evaluate("window.__replies")
-    assert len(replies) == len(steps)
+    assert len(replies) == answers.count("worker") and set(answers) <= {"worker", "ahead"}, answers
     full = generate({**raw, "lang": "en"})
     from kubeedge_runtime.webui import inner
 
     whole = len(inner({**raw, "lang": "en"}, full))
-    for html in replies:
+    for html in replies + [html for *_, html in page.evaluate("window.__ahead")]:
         assert "data-keep" in html and len(html) < whole / 2, len(html)
+
+
+def test_a_choice_made_ahead_is_answered_by_the_page_with_the_cli_bytes(context, server):
+    """While the user reads, the worker makes the replies to the choices the form offers next; such
+    a change is answered by the page alone, with the same files, form and link as the worker's."""
+    page = open_ready(context, server + "/")
+    page.evaluate(RECORD_REPLIES)
+    change(page, "cgroup_driver", "cgroupfs")  # what comes ahead from now on is recorded
+    first = page.get_attribute(".kec", "data-answer")
+    raw = {"cgroup_driver": "cgroupfs"}
+    for key, value in [("runtime", "cri-o"), ("runtime", "docker"), ("kubeedge_version", "1.16"), ("arch", "arm64")]:
+        wait_ahead(page, key, value)
+        change(page, key, value)
+        assert page.get_attribute(".kec", "data-answer") == "ahead", (key, value)
+        raw[key] = value
+        cli = cli_json(raw)
+        assert outputs(page) == {a["path"]: a["content"] for a in cli["artifacts"]}, (key, value)
+        assert page.get_attribute(".kec", "data-permalink") == cli["permalink"]
+        assert page.locator(".kec [data-keep]").count() == 0
+        query = urlencode([(k, v) for k, v in parse_qsl(cli["permalink"].lstrip("?")) if k != "lang"])
+        page.wait_for_function("q => location.search === q", arg="?" + query)
+        # the form came ahead too: the options the rules rule out are disabled
+        disabled = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('.kec-form select')]
+            .map((s) => [s.name, [...s.options].filter((o) => o.disabled).map((o) => o.value)]))""")
+        state = form_state({**raw, "lang": "en"})
+        assert disabled == {f["key"]: [o["value"] for o in f["options"] if o["disabled"]]
+                            for f in state["fields"] if f["key"] in disabled}
+    assert any(disabled.values())  # Docker rules options out (dockershim, Windows, 32-bit arm)
+    assert len(page.evaluate("window.__replies")) == (first == "worker")  # no other change waited for it
+
+
+def test_a_reply_made_for_another_selection_is_never_used(context, server):
+    """Replies made ahead belong to the selection the page showed when they were asked for: after a
+    change, a late one for the old selection is dropped and the worker answers instead."""
+    page = open_ready(context, server + "/")
+    page.evaluate(RECORD_REPLIES)
+    change(page, "kubeedge_version", "1.22")
+    wait_ahead(page, "runtime", "cri-o")
+    old = page.evaluate("window.__ahead.find(([, k, c]) => k === 'runtime' && c === 'cri-o')")
+    change(page, "kubeedge_version", "1.19")
+    # the old selection's reply for runtime=cri-o arrives late, after the change
+    page.evaluate("""([epoch, key, choice]) => {
+        const w = window.__kecEarly.worker;
+        w.onmessage({ data: { type: 'prefetched', epoch, key, choice,
+                              reply: { html: '', raw: { runtime: 'cri-o' }, permalink: 'x', ok: true, unknown: [] } } });
+    }""", old[:3])
+    change(page, "runtime", "cri-o")  # answered by the worker, or by its reply for the new selection
+    cli = cli_json({"kubeedge_version": "1.19", "runtime": "cri-o"})
+    assert outputs(page) == {a["path"]: a["content"] for a in cli["artifacts"]}
 
 
 def test_a_unit_the_page_lost_is_rendered_afresh(context, server):
     """A stub the page cannot fill (its element was changed by something else) makes the page ask
     for the whole rendering: the outputs are still the CLI's, and no stub stays in the page."""
     page = open_ready(context, server + "/")
+    said = []
+    page.on("console", lambda m: said.append(m.text))
+    page.evaluate(RECORD_REPLIES)
+    change(page, "cgroup_driver", "cgroupfs")
+    wait_ahead(page, "kubeedge_version", "1.19")  # made while the page still showed every unit
     # another script removed an output's runs of lines: their digests are gone with them
     page.evaluate("document.querySelectorAll('.kec-panel pre > span[data-h]').forEach((s) => s.removeAttribute('data-h'))")
     change(page, "kubeedge_version", "1.19")
-    assert outputs(page) == {a["path"]: a["content"] for a in cli_json({"kubeedge_version": "1.19"})["artifacts"]}
+    cli = cli_json({"cgroup_driver": "cgroupfs", "kubeedge_version": "1.19"})
+    assert outputs(page) == {a["path"]: a["content"] for a in cli["artifacts"]}
     assert page.locator(".kec [data-keep]").count() == 0
+    assert any("rendering afresh" in text for text in said), said
 
 
 def test_errors_show_next_to_the_field(context, server):

@@ -21,6 +21,11 @@ function init(root) {
   setStale(matchesForm ? "" : "pending");
   let seq = 0;
   const calls = new Map();
+  // replies to the choices the form offers next, made by the worker while the user reads (see
+  // prefetch below): key "field\nvalue" -> {reply, parsed}; only for what the page shows now (epoch)
+  let epoch = 0;
+  const ahead = new Map();
+  let lastKey = "";
 
   // the page started the worker while it was parsed (webui.island); adopt it and what it said so far
   const early = window.__kecEarly;
@@ -35,6 +40,11 @@ function init(root) {
     } else if (data.type === "failed") {
       root.dataset.state = "failed";
       statusText.textContent = data.error;
+    } else if (data.type === "prefetched") {
+      if (data.epoch !== epoch) return;
+      const entry = { reply: data.reply, parsed: null };
+      ahead.set(`${data.key}\n${data.choice}`, entry);
+      idle(() => { if (ahead.get(`${data.key}\n${data.choice}`) === entry) entry.parsed = parse(entry.reply.html); });
     } else if (calls.has(data.id)) {
       const { resolve, reject } = calls.get(data.id);
       calls.delete(data.id);
@@ -64,24 +74,30 @@ function init(root) {
   // the digests of every unit shown: Python sends those back as stubs (webui._unit)
   const shown = () => [...body.querySelectorAll("[data-h]")].map((node) => node.dataset.h);
 
-  async function render(history, rendered) {
+  async function render(history, rendered, parsed) {
     let out = rendered || (await call("render", { raw, have: shown() }));
     const before = digests();
     let kept;
+    epoch++; // replies made ahead were for what the page showed until now
+    ahead.clear();
     try {
-      kept = place(out);
+      kept = place(out, parsed);
     } catch (e) {
       if (!(e instanceof MissingUnit)) throw e;
       console.debug("kubeedge-runtime: a unit to keep is not shown, rendering afresh:", e.message);
-      out = await call("render", { raw, have: [] }); // the page lost a unit it had: everything afresh
-      kept = place(out);
+      // the page lost a unit it had: everything afresh, and no element is trusted to be what its
+      // digest says (the failed morph may have left it half updated)
+      out = await call("render", { raw, have: [] });
+      kept = place(out, null, true);
     }
     showTab(activeTab);
     const changed = markChanged(before);
     if (out.ok) matchesForm = true;
     setStale(out.ok ? "" : kept ? "invalid" : "");
     announce(out.ok ? changed : null);
-    if (out.pythonMs !== undefined) root.dataset.pythonMs = out.pythonMs.toFixed(1);
+    // for tests and make bench: who answered the change, and Python's share of the wait
+    if (out.pythonMs !== undefined) root.dataset.pythonMs = out.ahead ? "0.0" : out.pythonMs.toFixed(1);
+    root.dataset.answer = out.ahead ? "ahead" : "worker";
     root.dataset.permalink = out.permalink; // the selection the outputs show (a hook for scripts and tests)
     if (out.unknown.length) {
       statusText.textContent = `${root.dataset.noticeText} ${out.unknown.join(", ")}`;
@@ -90,19 +106,46 @@ function init(root) {
     // which would make the browser lay the whole page out now, before it can show the new outputs
     const url = pageUrl(out.permalink);
     const state = { raw };
+    const now = epoch;
     if (history) requestAnimationFrame(() => setTimeout(() => {
       if (history === "push" && url !== location.pathname + location.search) window.history.pushState(state, "", url);
       else if (history === "replace") window.history.replaceState(state, "", url);
+      prefetch(now);
     }));
+    else requestAnimationFrame(() => setTimeout(() => prefetch(now)));
   }
 
-  function place(out) {
+  // While the user reads the outputs, the worker makes the replies to the choices the form offers
+  // next (the options of every select in view that are not disabled): first the field changed last,
+  // its options nearest the chosen one first (the arrow keys walk them), then the others in the
+  // form's order. Such a change is then answered here, without waiting for Python.
+  function prefetch(at) {
+    if (at !== epoch || document.hidden) return;
+    const choices = [];
+    const selects = [...body.querySelectorAll(".kec-form select")]
+      .filter((el) => !el.disabled && !el.closest("details:not([open])"))
+      .sort((a, b) => (b.name === lastKey) - (a.name === lastKey));
+    for (const el of selects) {
+      const near = (o) => Math.abs(o.index - el.selectedIndex);
+      const options = [...el.options].filter((o) => !o.disabled && o.value !== el.value);
+      if (el.name === lastKey) options.sort((a, b) => near(a) - near(b));
+      choices.push(...options.map((o) => [el.name, o.value]));
+    }
+    worker.postMessage({ op: "prefetch", args: { epoch, raw, have: shown(), choices } });
+  }
+
+  function parse(html) {
     const tpl = document.createElement("template");
-    tpl.innerHTML = out.html;
+    tpl.innerHTML = html;
+    return tpl;
+  }
+
+  function place(out, parsed, fresh) {
+    const tpl = parsed || parse(out.html);
     const kept = !out.ok && matchesForm && body.querySelector(".kec-outputs:not(.kec-blocked)");
     const blocked = tpl.content.querySelector(".kec-outputs.kec-blocked");
     if (kept && blocked) blocked.replaceWith(kept.cloneNode(true));
-    morphChildren(body, tpl.content);
+    morphChildren(body, tpl.content, fresh);
     return Boolean(kept);
   }
 
@@ -112,6 +155,14 @@ function init(root) {
       pending.push([key, value]);
       return;
     }
+    lastKey = key;
+    const hit = ahead.get(`${key}\n${value}`);
+    if (hit) {
+      raw = hit.reply.raw;
+      return render("push", { ...hit.reply, ahead: true, pythonMs: 0 }, hit.parsed);
+    }
+    epoch++; // the page leaves what it shows: what comes ahead for it is of no use
+    ahead.clear();
     const out = await call("change", { raw, key, value, have: shown() });
     raw = out.raw;
     await render("push", out);
@@ -249,6 +300,8 @@ function init(root) {
   }
 }
 
+const idle = (fn) => (window.requestIdleCallback ? requestIdleCallback(fn, { timeout: 1000 }) : setTimeout(fn, 50));
+
 function fromQuery(search) {
   const out = {};
   for (const [k, v] of new URLSearchParams(search)) if (k !== "lang") out[k] = v;
@@ -293,7 +346,7 @@ const isStub = (node) => node.nodeType === 1 && node.hasAttribute("data-keep");
 // what pairs a new element with the live one it updates: its id (panels, tabs) or its field
 const keyOf = (node) => (node.nodeType === 1 ? node.id || node.getAttribute("data-field") || "" : "");
 
-function morphChildren(live, next) {
+function morphChildren(live, next, fresh) {
   const old = [...live.childNodes];
   const byDigest = new Map(); // digest -> the live elements with it, in order (runs of lines can repeat)
   const byKey = new Map();
@@ -327,7 +380,7 @@ function morphChildren(live, next) {
     }
     if (was && !used.has(was) && was.nodeType === node.nodeType && was.nodeName === node.nodeName) {
       used.add(was);
-      morph(was, node);
+      morph(was, node, fresh);
       result[at] = was;
     } else {
       // a new element goes in as parsed: it cannot hold stubs of elements it never had
@@ -341,13 +394,13 @@ function morphChildren(live, next) {
   });
 }
 
-function morph(a, b) {
+function morph(a, b, fresh) {
   if (a.nodeType !== 1) {
     if (a.nodeValue !== b.nodeValue) a.nodeValue = b.nodeValue;
     return;
   }
   const h = b.getAttribute("data-h");
-  if (h && a.getAttribute("data-h") === h) return; // same content as shown: nothing to do
+  if (!fresh && h && a.getAttribute("data-h") === h) return; // same content as shown: nothing to do
   const keepOpen = a.tagName === "DETAILS";
   for (const { name } of [...a.attributes]) {
     if (!b.hasAttribute(name) && !(keepOpen && name === "open")) a.removeAttribute(name);
@@ -360,7 +413,7 @@ function morph(a, b) {
     if (a.type !== "password" && a !== document.activeElement && a.value !== value) a.value = value;
     return;
   }
-  morphChildren(a, b);
+  morphChildren(a, b, fresh);
   if (a.tagName === "SELECT") {
     const selected = b.querySelector("option[selected]");
     if (selected && a.value !== selected.value) a.value = selected.value;

@@ -152,8 +152,35 @@ async function start() {
 const api = start();
 api.then(({ boot }) => postMessage({ type: "ready", boot }), (e) => postMessage({ type: "failed", error: String(e) }));
 
+// --- ahead of the user ----------------------------------------------------------------------
+// While the page waits for the user, it asks for the replies to the choices the form offers next
+// ({op: "prefetch", epoch, raw, have, choices}); they go back one by one as
+// {type: "prefetched", epoch, key, choice, reply} and the page answers such a change itself. Each
+// reply is one generation; a request or a newer prefetch drops what is still queued.
+let ahead = null;
+const tick = new MessageChannel(); // one reply per task: a request from the page comes in between
+tick.port1.onmessage = async () => {
+  const { webui } = await api;
+  if (!ahead || !ahead.choices.length) return;
+  const { epoch, raw, have } = ahead;
+  const [key, choice] = ahead.choices.shift();
+  try {
+    const reply = JSON.parse(webui.api_change(raw, key, choice, have));
+    postMessage({ type: "prefetched", epoch, key, choice, reply });
+  } catch (e) {
+    console.debug("kubeedge-runtime: no reply ahead for", key, choice, e);
+  }
+  tick.port2.postMessage(null);
+};
+
 onmessage = async ({ data }) => {
   const { id, op, args } = data;
+  if (op === "prefetch") {
+    ahead = { epoch: args.epoch, raw: JSON.stringify(args.raw), have: JSON.stringify(args.have), choices: args.choices };
+    tick.port2.postMessage(null);
+    return;
+  }
+  if (op !== "zip") ahead = null; // the page moves on: what was queued is for a selection it leaves
   try {
     const { webui } = await api;
     // args.have: the digests of what the page shows, which come back as stubs (webui._unit)

@@ -332,10 +332,10 @@ def island(preset: dict[str, Any], lang: str, assets: str = "assets/") -> str:
 
 # --- API for the worker -----------------------------------------------------------------------
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=128)
 def _generated(raw_key: str) -> Result:
-    """generate() of a selection seen lately (a choice toggled back and forth): the same bytes every
-    time, so it is made once."""
+    """generate() of a selection seen lately (a choice toggled back and forth, the choices the page
+    asks for ahead of the user): the same bytes every time, so it is made once."""
     return generate(json.loads(raw_key))
 
 
