@@ -15,8 +15,13 @@ import pytest
 from test_browser import CHROMIUM, PARITY, READY, SITE, browser, cli_json, context, outputs, server, show  # noqa: F401
 
 STORED = """async () => {
-  const name = (await caches.keys()).find((k) => k.startsWith('kec-snapshot-'));
-  return Boolean(name && await (await caches.open(name)).match(new URL('assets/py/snapshot.bin', location.origin + '/')));
+  // waits here for the worker's snapshot, up to a minute (Playwright's wait_for_function does not
+  // wait for an async predicate: its promise counts as true at once)
+  for (const end = Date.now() + 60000; Date.now() < end; await new Promise((r) => setTimeout(r, 250))) {
+    const name = (await caches.keys()).find((k) => k.startsWith('kec-snapshot-'));
+    if (name && await (await caches.open(name)).match(new URL('assets/py/snapshot.bin', location.origin + '/'))) return true;
+  }
+  return false;
 }"""
 
 # a snapshot "from another Pyodide build": the build id in its header (bytes 16..47) changed
@@ -27,6 +32,15 @@ FOREIGN = """async () => {
   const bytes = new Uint8Array(await (await cache.match(key)).arrayBuffer());
   for (let i = 16; i < 48; i++) bytes[i] ^= 0x5a;
   await cache.put(key, new Response(bytes));
+}"""
+
+# a damaged entry: the stored memory cut short
+DAMAGED = """async () => {
+  const name = (await caches.keys()).find((k) => k.startsWith('kec-snapshot-'));
+  const cache = await caches.open(name);
+  const key = new URL('assets/py/snapshot.bin', location.origin + '/');
+  const bytes = new Uint8Array(await (await cache.match(key)).arrayBuffer());
+  await cache.put(key, new Response(bytes.slice(0, bytes.length >> 1)));
 }"""
 
 
@@ -47,7 +61,7 @@ def assert_parity(page, selections):
 def first_visit(context, server):
     page = visit(context, server + "/")
     assert page.get_attribute(".kec", "data-boot") == "fresh"
-    page.wait_for_function(STORED, timeout=60_000, polling=250)
+    assert page.evaluate(STORED)
     return page
 
 
@@ -60,14 +74,15 @@ def test_repeat_visit_restores_the_snapshot_with_the_cli_bytes(context, server):
     assert_parity(page, PARITY)
 
 
-def test_snapshot_of_another_pyodide_build_is_rejected_and_replaced(context, server):
+@pytest.mark.parametrize("spoil", [FOREIGN, DAMAGED], ids=["another-build", "damaged"])
+def test_snapshot_of_another_pyodide_build_is_rejected_and_replaced(context, server, spoil):
     page = first_visit(context, server)
-    page.evaluate(FOREIGN)
+    page.evaluate(spoil)
     page.close()
     page = visit(context, server + "/")
     assert page.get_attribute(".kec", "data-boot") == "fallback"
     assert_parity(page, PARITY)
-    page.wait_for_function(STORED, timeout=60_000, polling=250)  # a snapshot of this build took its place
+    assert page.evaluate(STORED)  # a snapshot of this build took its place
     page.close()
     assert visit(context, server + "/").get_attribute(".kec", "data-boot") == "snapshot"
 

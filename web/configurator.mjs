@@ -110,9 +110,8 @@ function init(root) {
     if (history) requestAnimationFrame(() => setTimeout(() => {
       if (history === "push" && url !== location.pathname + location.search) window.history.pushState(state, "", url);
       else if (history === "replace") window.history.replaceState(state, "", url);
-      prefetch(now);
     }));
-    else requestAnimationFrame(() => setTimeout(() => prefetch(now)));
+    setTimeout(() => prefetch(now), PREFETCH_AFTER_MS);
   }
 
   // While the user reads the outputs, the worker makes the replies to the choices the form offers
@@ -300,6 +299,9 @@ function init(root) {
   }
 }
 
+// Replies are made ahead once the page has been still for this long: changes in quick succession
+// (an arrow key held on a select) never wait for a reply being made ahead.
+const PREFETCH_AFTER_MS = 100;
 const idle = (fn) => (window.requestIdleCallback ? requestIdleCallback(fn, { timeout: 1000 }) : setTimeout(fn, 50));
 
 function fromQuery(search) {

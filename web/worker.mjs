@@ -40,12 +40,17 @@ async function fetchPacked(path) {
 // copies (typed, so the wasm still compiles while it streams in).
 const PACKED = { "pyodide.asm.wasm": "application/wasm", "python_stdlib.zip": "application/zip",
   "pyodide-lock.json": "application/json" };
+// They are requested at once, while the worker still reads its snapshot from Cache Storage.
 const nativeFetch = globalThis.fetch.bind(globalThis);
+const early = new Map(Object.keys(PACKED).map((name) => [name, fetchPacked("pyodide/" + name)]));
+for (const pending of early.values()) pending.catch(() => {}); // reported when Pyodide asks for it
 globalThis.fetch = async (input, init) => {
   const url = String(input instanceof Request ? input.url : input);
   const name = url.startsWith(pyodideURL) ? url.slice(pyodideURL.length) : "";
   if (!PACKED[name]) return nativeFetch(input, init);
-  const inflated = await fetchPacked("pyodide/" + name);
+  const pending = early.get(name); // a body is read once: a second request fetches again
+  early.delete(name);
+  const inflated = await (pending || fetchPacked("pyodide/" + name));
   return new Response(inflated.body, { headers: { "Content-Type": PACKED[name] } });
 };
 
@@ -67,6 +72,8 @@ const moduleWithHeap = (heap) => async (settings) => {
 
 // --- snapshots --------------------------------------------------------------------------------
 
+// Stored as it is: inflating a gzip-compressed copy (6 MB instead of 30) cost more than reading
+// the whole of it (tried, docs/performance.md).
 async function savedSnapshot() {
   try {
     const hit = await (await caches.open(SNAPSHOTS)).match(SNAPSHOT_KEY);
