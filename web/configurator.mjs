@@ -128,7 +128,7 @@ function init(root) {
       const near = (o) => Math.abs(o.index - el.selectedIndex);
       const options = [...el.options].filter((o) => !o.disabled && o.value !== el.value);
       if (el.name === lastKey) options.sort((a, b) => near(a) - near(b));
-      choices.push(...options.map((o) => [el.name, o.value]));
+      choices.push(...options.filter((o) => !ahead.has(`${el.name}\n${o.value}`)).map((o) => [el.name, o.value]));
     }
     worker.postMessage({ op: "prefetch", args: { epoch, raw, have: shown(), choices } });
   }
@@ -233,6 +233,12 @@ function init(root) {
       : (i + (e.key === "ArrowRight" ? 1 : -1) + tabs.length) % tabs.length;
     showTab(tabs[i].dataset.artifact, true);
     e.preventDefault();
+  });
+  // a hidden page makes nothing ahead; shown again, it makes what it has not got yet
+  document.addEventListener("visibilitychange", () => {
+    if (!ready) return;
+    if (document.hidden) worker.postMessage({ op: "prefetch", args: { epoch, raw, have: [], choices: [] } });
+    else prefetch(epoch);
   });
   window.addEventListener("popstate", (e) => {
     raw = (e.state && e.state.raw) || { ...preset, ...fromQuery(location.search), lang };
