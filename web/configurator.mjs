@@ -96,7 +96,7 @@ function init(root) {
     setStale(out.ok ? "" : kept ? "invalid" : "");
     announce(out.ok ? changed : null);
     // for tests and make bench: who answered the change, and Python's share of the wait
-    if (out.pythonMs !== undefined) root.dataset.pythonMs = out.ahead ? "0.0" : out.pythonMs.toFixed(1);
+    if (out.pythonMs !== undefined) root.dataset.pythonMs = out.pythonMs.toFixed(1);
     root.dataset.answer = out.ahead ? "ahead" : "worker";
     root.dataset.permalink = out.permalink; // the selection the outputs show (a hook for scripts and tests)
     if (out.unknown.length) {

@@ -1,5 +1,6 @@
 // Python in a Web Worker: Pyodide from this site, our package and its dependencies from one zip.
 // Requests: {id, op: "render" | "change" | "zip", args}; replies: {id, ok, value | error}.
+// {op: "prefetch", args}: replies made ahead of the user, sent as {type: "prefetched", ...} (below).
 // Progress: {type: "progress", step}, then {type: "ready", boot} or {type: "failed", error}.
 //
 // Start-up (docs/performance.md):
