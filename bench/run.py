@@ -127,15 +127,7 @@ def _visit(ctx, url: str):
     return page
 
 
-SNAPSHOT_STORED = """async () => {
-  // waits here for the worker's snapshot, up to a minute (Playwright's wait_for_function does not
-  // wait for an async predicate: its promise counts as true at once)
-  for (const end = Date.now() + 60000; Date.now() < end; await new Promise((r) => setTimeout(r, 250))) {
-    const name = (await caches.keys()).find((k) => k.startsWith('kec-snapshot-'));
-    if (name && await (await caches.open(name)).match(new URL('assets/py/snapshot.bin', location.origin + '/'))) return true;
-  }
-  return false;
-}"""
+SNAPSHOT_STORED = '.kec[data-snapshot="stored"]'  # the worker stored its snapshot for the next visit
 
 
 # A person reads the outputs before the next change; the page uses that pause (configurator.mjs,
@@ -196,7 +188,7 @@ def browser_figures(base: str, shipped_base: str, compressing_base: str, runs: i
             out["long_tasks_ms_total"].append(page.evaluate("window.__kec.longTasks"))
             boots.append(page.get_attribute(".kec", "data-boot"))
             # part of the first visit: the service worker caching and the worker storing its snapshot
-            assert page.evaluate(SNAPSHOT_STORED)
+            page.wait_for_selector(SNAPSHOT_STORED, state="attached", timeout=60_000)
             page.wait_for_timeout(3000)
             out["first_visit_bytes"].append(net["bytes"])
             out["first_visit_requests"].append(net["requests"])
@@ -238,7 +230,7 @@ def browser_figures(base: str, shipped_base: str, compressing_base: str, runs: i
                                                        args=ARGS)
             _reset(net)
             page = _visit(ctx, compressing_base + "/")
-            assert page.evaluate(SNAPSHOT_STORED)
+            page.wait_for_selector(SNAPSHOT_STORED, state="attached", timeout=60_000)
             page.wait_for_timeout(3000)
             out["first_visit_bytes_compressing_host"].append(net["bytes"])
             ctx.close()
@@ -251,7 +243,7 @@ def browser_figures(base: str, shipped_base: str, compressing_base: str, runs: i
             page = _visit(ctx, shipped_base + "/")
             out["shipped_snapshot_ready_ms_cold"].append(page.evaluate("window.__kec.marks.ready"))
             boots.append(page.get_attribute(".kec", "data-boot"))
-            assert page.evaluate(SNAPSHOT_STORED)
+            page.wait_for_selector(SNAPSHOT_STORED, state="attached", timeout=60_000)
             page.wait_for_timeout(3000)
             out["shipped_snapshot_first_visit_bytes"].append(net["bytes"])
             page.close()

@@ -212,19 +212,27 @@ def test_form_changes_update_outputs_and_permalink(context, server):
 
 
 # the replies the worker sends to the page, as the page receives them (webui._unit stubs in them):
-# answers to a change, and the replies made ahead of the user ([epoch, key, choice, html])
-RECORD_REPLIES = """() => { const w = window.__kecEarly.worker; const on = w.onmessage;
-  window.__replies = []; window.__ahead = [];
+# answers to a change, and the replies made ahead of the user ([epoch, key, choice, html]); and
+# the page's last request for replies ahead: its epoch and the selection the page showed then
+RECORD_REPLIES = """() => { const w = window.__kecEarly.worker; const on = w.onmessage; const post = w.postMessage.bind(w);
+  window.__replies = []; window.__ahead = []; window.__asked = null;
   w.onmessage = (e) => {
     if (e.data && e.data.value && e.data.value.html) window.__replies.push(e.data.value.html);
     if (e.data && e.data.type === 'prefetched') window.__ahead.push([e.data.epoch, e.data.key, e.data.choice, e.data.reply.html]);
     on(e);
+  };
+  w.postMessage = (m) => {
+    if (m.op === 'prefetch') window.__asked = { epoch: m.args.epoch, permalink: document.querySelector('.kec').dataset.permalink };
+    post(m);
   }; }"""
 
 
 def wait_ahead(page, key: str, value: str) -> None:
-    """Until the worker has sent the page its reply to that choice, made ahead of the user."""
-    page.wait_for_function("([k, v]) => window.__ahead.some(([, key, choice]) => key === k && choice === v)",
+    """Until the page holds the worker's reply to that choice, made ahead of the user for the
+    selection the page shows now (not a reply for the one before)."""
+    page.wait_for_function("""([k, v]) => { const asked = window.__asked;
+        return Boolean(asked && asked.permalink === document.querySelector('.kec').dataset.permalink
+            && window.__ahead.some(([epoch, key, choice]) => epoch === asked.epoch && key === k && choice === v)); }""",
                            arg=[key, value], timeout=30_000)
 
 

@@ -14,15 +14,7 @@ import pytest
 
 from test_browser import CHROMIUM, PARITY, READY, SITE, browser, cli_json, context, outputs, server, show  # noqa: F401
 
-STORED = """async () => {
-  // waits here for the worker's snapshot, up to a minute (Playwright's wait_for_function does not
-  // wait for an async predicate: its promise counts as true at once)
-  for (const end = Date.now() + 60000; Date.now() < end; await new Promise((r) => setTimeout(r, 250))) {
-    const name = (await caches.keys()).find((k) => k.startsWith('kec-snapshot-'));
-    if (name && await (await caches.open(name)).match(new URL('assets/py/snapshot.bin', location.origin + '/'))) return true;
-  }
-  return false;
-}"""
+STORED = '.kec[data-snapshot="stored"]'  # the worker stored its snapshot for the next visit
 
 # a snapshot "from another Pyodide build": the build id in its header (bytes 16..47) changed
 FOREIGN = """async () => {
@@ -61,7 +53,7 @@ def assert_parity(page, selections):
 def first_visit(context, server):
     page = visit(context, server + "/")
     assert page.get_attribute(".kec", "data-boot") == "fresh"
-    assert page.evaluate(STORED)
+    page.wait_for_selector(STORED, state="attached", timeout=60_000)
     return page
 
 
@@ -82,7 +74,7 @@ def test_snapshot_of_another_pyodide_build_is_rejected_and_replaced(context, ser
     page = visit(context, server + "/")
     assert page.get_attribute(".kec", "data-boot") == "fallback"
     assert_parity(page, PARITY)
-    assert page.evaluate(STORED)  # a snapshot of this build took its place
+    page.wait_for_selector(STORED, state="attached", timeout=60_000)  # a snapshot of this build took its place
     page.close()
     assert visit(context, server + "/").get_attribute(".kec", "data-boot") == "snapshot"
 

@@ -40,6 +40,8 @@ function init(root) {
     } else if (data.type === "failed") {
       root.dataset.state = "failed";
       statusText.textContent = data.error;
+    } else if (data.type === "stored") {
+      root.dataset.snapshot = "stored"; // the next visit restores it (for tests and make bench)
     } else if (data.type === "prefetched") {
       if (data.epoch !== epoch) return;
       const entry = { reply: data.reply, parsed: null };

@@ -1,7 +1,8 @@
 // Python in a Web Worker: Pyodide from this site, our package and its dependencies from one zip.
 // Requests: {id, op: "render" | "change" | "zip", args}; replies: {id, ok, value | error}.
 // {op: "prefetch", args}: replies made ahead of the user, sent as {type: "prefetched", ...} (below).
-// Progress: {type: "progress", step}, then {type: "ready", boot} or {type: "failed", error}.
+// Progress: {type: "progress", step}, then {type: "ready", boot} or {type: "failed", error};
+// {type: "stored"} once the snapshot for the next visit is in Cache Storage.
 //
 // Start-up (docs/performance.md):
 // - a repeat visit restores the memory snapshot this browser saved on its first visit (Cache
@@ -109,6 +110,7 @@ async function storeSnapshot(bytes) {
     for (const name of await caches.keys()) {
       if (name.startsWith("kec-snapshot-") && name !== SNAPSHOTS) await caches.delete(name);
     }
+    postMessage({ type: "stored" });
   } catch (e) {
     console.warn("kubeedge-runtime: the snapshot was not stored:", e);
   }
